@@ -1,0 +1,106 @@
+package futures
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+)
+
+// ErrShutdown is the error of a submission made after [Pool.Shutdown] or
+// [Pool.ShutdownNow] was called, or while a submission waited for room in the
+// queue when the shutdown began.
+var ErrShutdown = errors.New("futures: executor is shut down")
+
+// ErrCancelled matches the error of every future that completed without its
+// task running: cancelled by [Future.Cancel], by [Pool.ShutdownNow], or because
+// the task's context was done before a worker started it. Such a future is in
+// state [Cancelled].
+var ErrCancelled = errors.New("futures: cancelled")
+
+// ErrQueueFull is returned by [TrySubmit] when the pool's queue has no room.
+var ErrQueueFull = errors.New("futures: queue is full")
+
+// ErrBroken matches the error of every submission to a pool whose initializer
+// (see [WithInitializer]) failed, and of every task that was still queued when
+// it failed. The same error also matches the initializer's error.
+var ErrBroken = errors.New("futures: pool is broken")
+
+// ErrInvalidOption matches the error returned for an option out of range
+// (see [New] and [Map]) and for a nil argument that cannot be used: a nil
+// executor, function or context.
+var ErrInvalidOption = errors.New("futures: invalid option")
+
+// ErrGoexit is the error of a future whose task called [runtime.Goexit]
+// (as t.FailNow does in a test). The worker that ran it is replaced.
+var ErrGoexit = errors.New("futures: task called runtime.Goexit")
+
+// A PanicError is the error of a future whose task panicked.
+type PanicError struct {
+	// Value is the value the task passed to panic.
+	Value any
+	// Stack is the stack trace of the panicking goroutine, taken when the
+	// panic was recovered.
+	Stack []byte
+}
+
+func newPanicError(v any) *PanicError {
+	return &PanicError{Value: v, Stack: debug.Stack()}
+}
+
+// Error reports the panic value. The stack is left out to keep the message on
+// one line; it is in e.Stack.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("futures: task panicked: %v", e.Value)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is and
+// errors.As see through the panic, and nil otherwise.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// invalidError is an argument or option error. It matches ErrInvalidOption
+// while keeping a message that names the argument at fault.
+type invalidError struct {
+	msg string
+}
+
+func invalidf(format string, args ...any) error {
+	return &invalidError{msg: "futures: " + fmt.Sprintf(format, args...)}
+}
+
+func (e *invalidError) Error() string        { return e.msg }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalidOption }
+
+var (
+	errNilExecutor = invalidf("nil Executor")
+	errNilFunc     = invalidf("nil task function")
+	errNilContext  = invalidf("nil Context")
+)
+
+// multiError is an error with its own message that matches each of errs.
+type multiError struct {
+	msg  string
+	errs []error
+}
+
+func (e *multiError) Error() string   { return e.msg }
+func (e *multiError) Unwrap() []error { return e.errs }
+
+// errShutdownNow is the error of the futures that ShutdownNow cancels.
+var errShutdownNow error = &multiError{
+	msg:  "futures: cancelled by ShutdownNow",
+	errs: []error{ErrCancelled, ErrShutdown},
+}
+
+// cancelledBy returns the error of a future whose task did not run because
+// its context ended with cause.
+func cancelledBy(cause error) error {
+	return &multiError{msg: "futures: cancelled: " + cause.Error(), errs: []error{ErrCancelled, cause}}
+}
+
+// brokenBy returns the error of a pool whose initializer failed with err.
+func brokenBy(err error) error {
+	return &multiError{msg: "futures: pool is broken: initializer failed: " + err.Error(), errs: []error{ErrBroken, err}}
+}

@@ -1,0 +1,61 @@
+package futures
+
+import "context"
+
+// An Executor runs submitted tasks on goroutines it owns. [Submit],
+// [TrySubmit] and [Map] take an Executor rather than being its methods because
+// Go methods cannot have type parameters.
+//
+// *[Pool] is the Executor of this package. The interface has an unexported
+// method, so other types satisfy it only by embedding a *Pool; that leaves
+// room to add methods without breaking anyone.
+type Executor interface {
+	// Shutdown stops the executor from accepting tasks, lets the tasks
+	// already submitted finish, and waits for its goroutines to exit or for
+	// ctx to be done. See [Pool.Shutdown].
+	Shutdown(ctx context.Context) error
+
+	// pool returns the pool that runs the executor's tasks.
+	pool() *Pool
+}
+
+var _ Executor = (*Pool)(nil)
+
+// A task is what a pool's queue holds: a submitted future.
+type task interface {
+	// run runs the task on w unless it has already completed or been
+	// claimed, and completes it.
+	run(w *worker)
+	// abort completes a task that has not started, with state s (Cancelled
+	// or Finished) and error err, and reports whether it did.
+	abort(s State, err error) bool
+}
+
+// workerKey is the context key under which a task's context holds the worker
+// that runs it.
+type workerKey struct{}
+
+// taskContext is the context a task receives: the context given to Submit,
+// which also identifies the worker running the task, so that a task that
+// submits to its own pool and waits can be helped instead of deadlocking.
+// It lives inside the future, so it costs no allocation.
+type taskContext struct {
+	context.Context
+	w *worker
+}
+
+func (c *taskContext) Value(key any) any {
+	if _, ok := key.(workerKey); ok {
+		return c.w
+	}
+	return c.Context.Value(key)
+}
+
+// workerOf returns the worker of p whose task ctx belongs to, or nil.
+func workerOf(ctx context.Context, p *Pool) *worker {
+	w, _ := ctx.Value(workerKey{}).(*worker)
+	if w == nil || w.pool != p {
+		return nil
+	}
+	return w
+}

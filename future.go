@@ -1,0 +1,382 @@
+package futures
+
+import (
+	"context"
+	"log"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// State is the state of a [Future].
+type State uint32
+
+const (
+	// Pending: submitted, not yet started.
+	Pending State = iota
+	// Running: a worker is running the task.
+	Running
+	// Cancelled: complete, and the task never ran (see [ErrCancelled]).
+	Cancelled
+	// Finished: complete with the task's result, or with the error that
+	// kept it from running (such as [ErrShutdown]).
+	Finished
+
+	// completing is internal: a pending future is being completed without
+	// running. Seen from outside it is still Pending.
+	completing
+)
+
+var stateNames = [...]string{"pending", "running", "cancelled", "finished"}
+
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
+}
+
+// A Future is the eventual result of a task given to [Submit] or [TrySubmit]:
+// a value, an error, or a recovered panic. It completes exactly once; from
+// then on every method sees the same outcome. A Future is safe for use by
+// multiple goroutines at once.
+type Future[T any] struct {
+	state atomic.Uint32 // a State
+	p     *Pool         // nil if the submission was invalid
+	fn    func(context.Context) (T, error)
+	ctx   taskContext
+
+	// val and err are written once, before state becomes Cancelled or
+	// Finished; the atomic store orders them before any read.
+	val T
+	err error
+
+	// wg lets Result wait without allocating: it is 1 until completion.
+	wg sync.WaitGroup
+
+	mu        sync.Mutex
+	done      chan struct{} // made by the first Done before completion
+	callbacks []func(*Future[T])
+	notified  bool // completion has taken the callbacks; later ones run at once
+}
+
+// Submit submits fn to ex and returns its Future at once. fn runs on one of
+// ex's workers with ctx, so cancelling ctx is visible inside the task, and
+// fn is not run at all if ctx is done when a worker picks it up: the future is
+// then [Cancelled].
+//
+// If the queue is full, Submit waits for room. If ctx is done first, the
+// future completes in state Cancelled with an error matching both
+// [ErrCancelled] and [context.Cause] of ctx, and fn never runs. A submission
+// to a pool that is shut down, or that becomes so while Submit waits, gets a
+// future already complete with [ErrShutdown] ([ErrBroken] for a broken pool).
+// A nil ctx, ex or fn gets a future already complete with an error matching
+// [ErrInvalidOption]. Submit never panics, and the future it returns always
+// completes.
+//
+// Called from inside a task of the same pool with the task's context (or one
+// derived from it), Submit runs fn at once on the calling worker instead of
+// waiting for room in a full queue, so that nested submission cannot
+// deadlock.
+func Submit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) *Future[T] {
+	f, err := newFuture(ctx, ex, fn)
+	if err != nil {
+		return f
+	}
+	if err := f.p.submit(ctx, f, true); err != nil {
+		f.abort(stateOf(err), err)
+	}
+	return f
+}
+
+// TrySubmit is like [Submit] but never waits: if the queue is full it returns
+// [ErrQueueFull], and if the pool is shut down [ErrShutdown] ([ErrBroken] for
+// a broken pool). On error it returns a nil Future, and fn never runs.
+func TrySubmit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) (*Future[T], error) {
+	f, err := newFuture(ctx, ex, fn)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.p.submit(ctx, f, false); err != nil {
+		f.p.rejected.Add(1)
+		return nil, err
+	}
+	return f, nil
+}
+
+// newFuture returns a pending future of fn on ex's pool, or one already
+// complete with the error of an invalid argument.
+func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) (*Future[T], error) {
+	f := &Future[T]{fn: fn}
+	f.ctx.Context = ctx
+	f.wg.Add(1)
+	var p *Pool
+	if ex != nil {
+		p = ex.pool()
+	}
+	var err error
+	switch {
+	case p == nil:
+		err = errNilExecutor
+	case fn == nil:
+		err = errNilFunc
+	case ctx == nil:
+		err = errNilContext
+	default:
+		f.p = p
+		return f, nil
+	}
+	f.abort(Finished, err)
+	return f, err
+}
+
+func stateOf(err error) State {
+	if e, ok := err.(*multiError); ok && e.errs[0] == ErrCancelled {
+		return Cancelled
+	}
+	return Finished
+}
+
+// Result waits for the future to complete and returns the task's value and
+// error. If ctx is done first, Result returns the zero value and
+// [context.Cause] of ctx, and the future is left as it was. Once complete,
+// every call returns the same value and the same error. The return of the
+// task's function happens before Result returns its value.
+//
+// The error is the task's own, a [*PanicError] if it panicked, [ErrGoexit]
+// if it called runtime.Goexit, or an error matching [ErrCancelled],
+// [ErrShutdown] or [ErrBroken] if it never ran.
+//
+// Called from inside a task of the same pool with the task's context (or one
+// derived from it) on a future that no worker has started yet, Result runs
+// that task on the calling worker rather than waiting for one, so that a task
+// waiting on tasks it submitted cannot deadlock the pool.
+func (f *Future[T]) Result(ctx context.Context) (T, error) {
+	if !f.complete() {
+		if err := f.wait(ctx); err != nil {
+			var zero T
+			return zero, err
+		}
+	}
+	return f.val, f.err
+}
+
+func (f *Future[T]) wait(ctx context.Context) error {
+	if ctx == nil {
+		return errNilContext
+	}
+	if f.p != nil && State(f.state.Load()) == Pending {
+		if w := workerOf(ctx, f.p); w != nil {
+			runInline(f, w)
+		}
+	}
+	done := ctx.Done()
+	if done == nil {
+		f.wg.Wait()
+		return nil
+	}
+	select {
+	case <-f.Done():
+		return nil
+	case <-done:
+		return context.Cause(ctx)
+	}
+}
+
+// Done returns a channel that is closed when the future completes.
+func (f *Future[T]) Done() <-chan struct{} {
+	if f.complete() {
+		return closedchan
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.done == nil {
+		if f.complete() {
+			// finish stores the state before it takes f.mu, so a
+			// future seen complete here will never look at f.done.
+			return closedchan
+		}
+		f.done = make(chan struct{})
+	}
+	return f.done
+}
+
+// closedchan is what Done returns once the future is complete.
+var closedchan = make(chan struct{})
+
+func init() {
+	close(closedchan)
+}
+
+// Err returns nil until the future is complete, and then the error that
+// [Future.Result] returns. It never blocks.
+func (f *Future[T]) Err() error {
+	if f.complete() {
+		return f.err
+	}
+	return nil
+}
+
+// State returns the future's state at the moment of the call.
+func (f *Future[T]) State() State {
+	s := State(f.state.Load())
+	if s == completing {
+		return Pending
+	}
+	return s
+}
+
+// Cancel cancels a pending future: it becomes [Cancelled] at once (Done is
+// closed, Result returns an error matching [ErrCancelled], callbacks run),
+// its task never runs, and Cancel returns true. Cancel returns true as well
+// for a future already cancelled, and false, changing nothing, for a future
+// that is running or finished. Cancel does not interrupt a running task;
+// cancel the context given to [Submit] for that.
+func (f *Future[T]) Cancel() bool {
+	if f.abort(Cancelled, ErrCancelled) {
+		return true
+	}
+	if State(f.state.Load()) == completing {
+		// Another goroutine is completing it without running it.
+		f.wg.Wait()
+	}
+	return State(f.state.Load()) == Cancelled
+}
+
+// OnDone arranges for fn to be called with f once f is complete. Callbacks
+// run once each, in the order they were added, on the goroutine that
+// completes the future (usually a worker, or the caller of Cancel); added to
+// a complete future, fn runs at once on the caller's goroutine. A callback
+// should be quick: the worker runs no task meanwhile.
+//
+// A panicking callback does not stop the others nor kill the worker: its
+// panic is recovered and handed to the pool's handler (see
+// [WithCallbackPanicHandler]). A nil fn is ignored.
+func (f *Future[T]) OnDone(fn func(*Future[T])) {
+	if fn == nil {
+		return
+	}
+	f.mu.Lock()
+	if !f.notified {
+		f.callbacks = append(f.callbacks, fn)
+		f.mu.Unlock()
+		return
+	}
+	f.mu.Unlock()
+	f.call(fn)
+}
+
+func (f *Future[T]) complete() bool {
+	s := State(f.state.Load())
+	return s == Cancelled || s == Finished
+}
+
+// run runs the task on w, unless it has completed or been claimed by another
+// worker, and completes it.
+func (f *Future[T]) run(w *worker) {
+	if err := f.ctx.Context.Err(); err != nil {
+		f.abort(Cancelled, cancelledBy(context.Cause(f.ctx.Context)))
+		return
+	}
+	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
+		return
+	}
+	f.ctx.w = w
+	w.busy.Add(1)
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		// The task panicked or called runtime.Goexit; recover tells which.
+		w.busy.Add(-1)
+		var zero T
+		if r := recover(); r != nil {
+			w.panicked.Add(1)
+			f.finish(Finished, zero, newPanicError(r))
+		} else {
+			w.failed.Add(1)
+			f.finish(Finished, zero, ErrGoexit)
+		}
+	}()
+	v, err := f.fn(&f.ctx)
+	normal = true
+	w.busy.Add(-1)
+	if err != nil {
+		w.failed.Add(1)
+	} else {
+		w.succeeded.Add(1)
+	}
+	f.finish(Finished, v, err)
+}
+
+// abort completes a pending future without running it, with state s and
+// error err, and reports whether it did.
+func (f *Future[T]) abort(s State, err error) bool {
+	if !f.state.CompareAndSwap(uint32(Pending), uint32(completing)) {
+		return false
+	}
+	if f.p != nil {
+		if s == Cancelled {
+			f.p.cancelled.Add(1)
+		} else {
+			f.p.rejected.Add(1)
+		}
+	}
+	var zero T
+	f.finish(s, zero, err)
+	return true
+}
+
+// finish records the outcome, wakes every waiter and runs the callbacks. The
+// caller has exclusive right to complete f.
+func (f *Future[T]) finish(s State, v T, err error) {
+	f.val, f.err = v, err
+	f.fn = nil // let the task's closure go
+	f.state.Store(uint32(s))
+	f.wg.Done()
+
+	f.mu.Lock()
+	done := f.done
+	f.mu.Unlock()
+	if done != nil {
+		close(done)
+	}
+	// Callbacks added while these run are appended and run here too, so
+	// that all run in the order they were added.
+	for {
+		f.mu.Lock()
+		cbs := f.callbacks
+		f.callbacks = nil
+		if len(cbs) == 0 {
+			f.notified = true
+			f.mu.Unlock()
+			return
+		}
+		f.mu.Unlock()
+		for _, fn := range cbs {
+			f.call(fn)
+		}
+	}
+}
+
+// call runs a callback, recovering and reporting its panic.
+func (f *Future[T]) call(fn func(*Future[T])) {
+	defer func() {
+		if r := recover(); r != nil {
+			reportCallbackPanic(f.p, newPanicError(r))
+		}
+	}()
+	fn(f)
+}
+
+func reportCallbackPanic(p *Pool, e *PanicError) {
+	if p != nil {
+		p.callbackPanics.Add(1)
+		if p.onPanic != nil {
+			p.onPanic(e)
+			return
+		}
+	}
+	log.Printf("futures: OnDone callback panicked: %v\n%s", e.Value, e.Stack)
+}

@@ -1,0 +1,3 @@
+module github.com/go-futures/futures
+
+go 1.25

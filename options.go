@@ -1,0 +1,113 @@
+package futures
+
+import (
+	"context"
+	"runtime"
+)
+
+// An Option configures a [Pool] made by [New].
+type Option interface {
+	apply(*options)
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+type options struct {
+	workers   int
+	queueSize int
+	queueSet  bool
+	name      string
+	init      func(context.Context) error
+	initSet   bool
+	onPanic   func(*PanicError)
+}
+
+// defaultQueuePerWorker sets the default queue size: enough room that
+// producers rarely wait for workers, small enough to bound memory.
+const defaultQueuePerWorker = 64
+
+func newOptions(opts []Option) (*options, error) {
+	o := &options{
+		workers: runtime.GOMAXPROCS(0),
+		name:    "futures",
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, invalidf("nil Option")
+		}
+		opt.apply(o)
+	}
+	if o.workers < 1 {
+		return nil, invalidf("WithWorkers(%d): need at least 1 worker", o.workers)
+	}
+	if !o.queueSet {
+		o.queueSize = defaultQueuePerWorker * o.workers
+	}
+	if o.queueSize < 0 {
+		return nil, invalidf("WithQueueSize(%d): size must not be negative", o.queueSize)
+	}
+	if o.initSet && o.init == nil {
+		return nil, invalidf("WithInitializer(nil): nil function")
+	}
+	return o, nil
+}
+
+// WithWorkers sets the number of worker goroutines, n >= 1. The default is
+// [runtime.GOMAXPROCS], which suits CPU-bound tasks; tasks that mostly wait
+// (network, disk) want many more.
+func WithWorkers(n int) Option {
+	return optionFunc(func(o *options) { o.workers = n })
+}
+
+// WithQueueSize sets how many submitted tasks may wait for a worker, n >= 0.
+// When the queue is full, [Submit] waits for room and [TrySubmit] fails with
+// [ErrQueueFull]. With n == 0 a submission waits until a worker takes it.
+// The default is 64 per worker.
+func WithQueueSize(n int) Option {
+	return optionFunc(func(o *options) { o.queueSize, o.queueSet = n, true })
+}
+
+// WithName names the pool in profiles: every worker goroutine carries the
+// pprof labels "pool" (the name) and "worker" (its index, from 0).
+// The default name is "futures".
+func WithName(name string) Option {
+	return optionFunc(func(o *options) { o.name = name })
+}
+
+// WithInitializer sets a function that each worker runs once, before its
+// first task. Its context carries the worker's pprof labels and is cancelled
+// by [Pool.ShutdownNow]. If it returns an error in any worker, the pool is
+// broken: see [ErrBroken].
+func WithInitializer(fn func(context.Context) error) Option {
+	return optionFunc(func(o *options) { o.init, o.initSet = fn, true })
+}
+
+// WithCallbackPanicHandler sets the function that receives the panic of an
+// [Future.OnDone] callback. A panicking callback never stops the other
+// callbacks nor kills a worker; by default its panic is written to the
+// standard logger. A nil fn restores the default.
+func WithCallbackPanicHandler(fn func(*PanicError)) Option {
+	return optionFunc(func(o *options) { o.onPanic = fn })
+}
+
+// A MapOption configures [Map].
+type MapOption interface {
+	applyMap(*mapOptions)
+}
+
+type mapOptionFunc func(*mapOptions)
+
+func (f mapOptionFunc) applyMap(o *mapOptions) { f(o) }
+
+type mapOptions struct {
+	buffer int
+}
+
+// WithBuffer bounds how far [Map] runs ahead of its caller: at most n tasks
+// are submitted and not yet yielded, n >= 1. The default is twice the
+// executor's workers.
+func WithBuffer(n int) MapOption {
+	return mapOptionFunc(func(o *mapOptions) { o.buffer = n })
+}
