@@ -1,0 +1,190 @@
+package futures
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"slices"
+)
+
+// Map runs fn on ex for each of inputs and yields the results in input order,
+// one (value, error) pair per input, whatever order the tasks finish in.
+//
+// Map is lazy: it reads no input until the caller ranges over the result,
+// and then keeps at most the buffer's worth of tasks submitted and not yet
+// yielded (see [WithBuffer]; by default twice the pool's workers), so an
+// endless input runs in bounded memory. The tasks get ctx.
+//
+// An error or panic in one task is yielded at that task's position, and the
+// iteration goes on; break out of the loop to stop. Breaking out cancels
+// every submitted task that has not started (it never runs); running tasks
+// finish and their results are dropped. Map starts no goroutine of its own.
+//
+// When ctx is done, Map stops reading input, cancels the tasks that have not
+// started, yields [context.Cause] of ctx once, at the position it was waiting
+// on, and ends. If the pool is shut down, Map yields the submission's error
+// ([ErrShutdown] or [ErrBroken]) at the first position it could not submit,
+// after the results before it, and ends. An invalid option, a nil ctx, ex,
+// inputs or fn gets one error matching [ErrInvalidOption] and the end.
+//
+// Called from inside a task of the pool with the task's context, Map is
+// subject to the same help as [Submit] and [Future.Result], so it cannot
+// deadlock the pool.
+func Map[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In],
+	fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
+	return func(yield func(Out, error) bool) {
+		m, err := newMapper(ctx, ex, inputs, fn, opts)
+		if err != nil {
+			var zero Out
+			yield(zero, err)
+			return
+		}
+		m.run(inputs, yield)
+	}
+}
+
+// mapper is the state of one iteration of a Map.
+type mapper[In, Out any] struct {
+	ctx context.Context
+	p   *Pool
+	fn  func(context.Context, In) (Out, error)
+
+	// ring holds the futures submitted and not yet yielded, oldest at
+	// head.
+	ring  []*Future[Out]
+	head  int
+	count int
+}
+
+func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In],
+	fn func(context.Context, In) (Out, error), opts []MapOption) (*mapper[In, Out], error) {
+	var p *Pool
+	if ex != nil {
+		p = ex.pool()
+	}
+	switch {
+	case ctx == nil:
+		return nil, errNilContext
+	case p == nil:
+		return nil, errNilExecutor
+	case inputs == nil:
+		return nil, invalidf("Map: nil input sequence")
+	case fn == nil:
+		return nil, errNilFunc
+	}
+	o := mapOptions{buffer: 2 * len(p.workers)}
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, invalidf("nil MapOption")
+		}
+		opt.applyMap(&o)
+	}
+	if o.buffer < 1 {
+		return nil, invalidf("WithBuffer(%d): need a buffer of at least 1", o.buffer)
+	}
+	if p.gate.Load()&closedBit != 0 {
+		return nil, p.closedErr()
+	}
+	return &mapper[In, Out]{ctx: ctx, p: p, fn: fn, ring: make([]*Future[Out], o.buffer)}, nil
+}
+
+func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) {
+	defer m.cancel()
+	if m.ctx.Err() != nil {
+		var zero Out
+		yield(zero, context.Cause(m.ctx))
+		return
+	}
+	for in := range inputs {
+		refused := m.submit(in)
+		if m.count == len(m.ring) || refused {
+			if !m.next(yield) {
+				return
+			}
+		}
+		if refused {
+			// Yield what came before the refusal, then the refusal.
+			for m.count > 0 {
+				if !m.next(yield) {
+					return
+				}
+			}
+			return
+		}
+		if m.ctx.Err() != nil {
+			// Read no more input; the next wait yields the cause.
+			break
+		}
+	}
+	for m.count > 0 {
+		if !m.next(yield) {
+			return
+		}
+	}
+}
+
+// submit submits the task for in and reports whether the pool refused it.
+func (m *mapper[In, Out]) submit(in In) (refused bool) {
+	fn := m.fn
+	f, _ := newFuture(m.ctx, m.p, func(ctx context.Context) (Out, error) { return fn(ctx, in) })
+	if err := m.p.submit(m.ctx, f, true); err != nil {
+		f.abort(stateOf(err), err)
+		refused = stateOf(err) == Finished
+	}
+	m.ring[(m.head+m.count)%len(m.ring)] = f
+	m.count++
+	return refused
+}
+
+// next waits for the oldest future and yields its result, or the cause of
+// ctx if ctx ends first. It reports whether to go on.
+func (m *mapper[In, Out]) next(yield func(Out, error) bool) bool {
+	f := m.ring[m.head]
+	m.ring[m.head] = nil
+	m.head = (m.head + 1) % len(m.ring)
+	m.count--
+	if !f.complete() {
+		_ = f.wait(m.ctx) // ctx is not nil: its error is ctx's, seen below
+	}
+	if State(f.state.Load()) != Finished && m.ctx.Err() != nil {
+		// Gave up waiting, or the task was cancelled because ctx ended.
+		f.Cancel()
+		var zero Out
+		yield(zero, context.Cause(m.ctx))
+		return false
+	}
+	return yield(f.val, f.err)
+}
+
+// cancel cancels the futures not yet yielded.
+func (m *mapper[In, Out]) cancel() {
+	for ; m.count > 0; m.count-- {
+		m.ring[m.head].Cancel()
+		m.ring[m.head] = nil
+		m.head = (m.head + 1) % len(m.ring)
+	}
+}
+
+// MapSlice runs fn on ex for every element of inputs and returns the results
+// at their inputs' positions, once all are done. Its error joins (see
+// [errors.Join]) the errors of the tasks that failed, in input order; where a
+// task failed, its result is the value it returned alongside the error (for a
+// panic, the zero value). If ctx is done first, or the pool refuses the work,
+// MapSlice stops as [Map] does and that error is joined too; the results not
+// reached are zero, and tasks still running finish on their own.
+func MapSlice[In, Out any](ctx context.Context, ex Executor, inputs []In,
+	fn func(context.Context, In) (Out, error), opts ...MapOption) ([]Out, error) {
+	out := make([]Out, len(inputs))
+	var errs []error
+	i := 0
+	for v, err := range Map(ctx, ex, slices.Values(inputs), fn, opts...) {
+		if i < len(out) {
+			out[i] = v
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+		i++
+	}
+	return out, errors.Join(errs...)
+}
