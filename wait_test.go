@@ -1,0 +1,123 @@
+package futures
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestWaitFirstCompleted(t *testing.T) {
+	p := newPool(t, WithWorkers(3))
+	gates := []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}
+	fs := []*Future[int]{gated(t, p, 0, gates[0]), gated(t, p, 1, gates[1]), gated(t, p, 2, gates[2])}
+	close(gates[1])
+	done, pending, err := Wait(context.Background(), fs, FirstCompleted)
+	require.NoError(t, err)
+	assert.Equal(t, []*Future[int]{fs[1]}, done)
+	assert.Equal(t, []*Future[int]{fs[0], fs[2]}, pending)
+	close(gates[0])
+	close(gates[2])
+}
+
+func TestWaitFirstError(t *testing.T) {
+	p := newPool(t, WithWorkers(2))
+	boom := errors.New("boom")
+	gate := make(chan struct{})
+	defer close(gate)
+	slow := gated(t, p, 0, gate)
+	okf := Submit(context.Background(), p, func(context.Context) (int, error) { return 1, nil })
+	<-okf.Done()
+	release := make(chan struct{})
+	bad := Submit(context.Background(), p, func(context.Context) (int, error) {
+		<-release
+		return 0, boom
+	})
+	go close(release)
+	done, pending, err := Wait(context.Background(), []*Future[int]{slow, okf, bad}, FirstError)
+	require.NoError(t, err)
+	assert.Equal(t, []*Future[int]{okf, bad}, done)
+	assert.Equal(t, []*Future[int]{slow}, pending)
+}
+
+func TestWaitFirstErrorIgnoresCancelled(t *testing.T) {
+	p := newPool(t, WithWorkers(1))
+	gate := make(chan struct{})
+	defer close(gate)
+	slow := gated(t, p, 0, gate) // keeps the only worker busy
+	cancelled := gated(t, p, 1, gate)
+	require.True(t, cancelled.Cancel())
+	failed := Submit(context.Background(), nil, func(context.Context) (int, error) { return 0, nil })
+	require.Error(t, failed.Err())
+
+	// With ctx already done, Wait returns nil only if the condition holds
+	// without waiting.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err := Wait(ctx, []*Future[int]{slow, cancelled}, FirstError)
+	assert.ErrorIs(t, err, context.Canceled, "a cancelled future was taken for an error")
+	done, pending, err := Wait(ctx, []*Future[int]{slow, cancelled, failed}, FirstError)
+	assert.NoError(t, err)
+	assert.Equal(t, []*Future[int]{cancelled, failed}, done)
+	assert.Equal(t, []*Future[int]{slow}, pending)
+}
+
+func TestWaitFirstErrorWithoutErrorsWaitsForAll(t *testing.T) {
+	p := newPool(t, WithWorkers(2))
+	gate := make(chan struct{})
+	fs := []*Future[int]{gated(t, p, 0, gate), gated(t, p, 1, gate)}
+	fs[1].Cancel()
+	go close(gate)
+	done, pending, err := Wait(context.Background(), fs, FirstError)
+	require.NoError(t, err)
+	assert.Equal(t, fs, done)
+	assert.Empty(t, pending)
+}
+
+func TestWaitAllCompleted(t *testing.T) {
+	p := newPool(t, WithWorkers(2))
+	gate := make(chan struct{})
+	fs := []*Future[int]{gated(t, p, 0, gate), gated(t, p, 1, gate), gated(t, p, 2, gate)}
+	go close(gate)
+	done, pending, err := Wait(context.Background(), append(fs, fs[0], nil), AllCompleted)
+	require.NoError(t, err)
+	assert.Equal(t, fs, done)
+	assert.Empty(t, pending)
+	for i, f := range fs {
+		assert.Equal(t, i, value(t, f))
+	}
+}
+
+func TestWaitContextEnds(t *testing.T) {
+	p := newPool(t, WithWorkers(2))
+	gate := make(chan struct{})
+	defer close(gate)
+	quick := Submit(context.Background(), p, func(context.Context) (int, error) { return 1, nil })
+	<-quick.Done()
+	slow := gated(t, p, 0, gate)
+	cause := errors.New("gave up")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(cause)
+	done, pending, err := Wait(ctx, []*Future[int]{slow, quick}, AllCompleted)
+	assert.Same(t, cause, err)
+	assert.Equal(t, []*Future[int]{quick}, done)
+	assert.Equal(t, []*Future[int]{slow}, pending)
+}
+
+func TestWaitBadInput(t *testing.T) {
+	done, pending, err := Wait[int](context.Background(), nil, FirstCompleted)
+	assert.NoError(t, err)
+	assert.Empty(t, done)
+	assert.Empty(t, pending)
+
+	//lint:ignore SA1012 a nil ctx is what this checks
+	_, _, err = Wait[int](nil, nil, AllCompleted)
+	assert.ErrorIs(t, err, ErrInvalidOption)
+
+	_, _, err = Wait[int](context.Background(), nil, Condition(7))
+	assert.ErrorIs(t, err, ErrInvalidOption)
+	assert.Equal(t, "Condition(7)", Condition(7).String())
+	assert.Equal(t, "FirstError", FirstError.String())
+}
