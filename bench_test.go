@@ -1,0 +1,238 @@
+package futures
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+)
+
+// The benchmarks measure the cost per task of the pool against two baselines
+// run in the same binary: a bare pool of goroutines fed by a channel of funcs,
+// and a goroutine per task. Compare runs with benchstat.
+
+var workerCounts = []int{1, 2, 8}
+
+func trivial(context.Context) (int, error) { return 1, nil }
+
+// chanPool is the bare baseline: a fixed set of goroutines fed by a channel.
+type chanPool struct {
+	tasks chan func()
+	wg    sync.WaitGroup
+}
+
+func newChanPool(workers, queue int) *chanPool {
+	p := &chanPool{tasks: make(chan func(), queue)}
+	p.wg.Add(workers)
+	for range workers {
+		go func() {
+			defer p.wg.Done()
+			for fn := range p.tasks {
+				fn()
+			}
+		}()
+	}
+	return p
+}
+
+func (p *chanPool) close() {
+	close(p.tasks)
+	p.wg.Wait()
+}
+
+func benchPool(b *testing.B, workers int) *Pool {
+	p, err := New(WithWorkers(workers))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	return p
+}
+
+// BenchmarkSubmit submits trivial tasks and waits for all of them at the
+// end: the throughput of the pool, futures ignored.
+func BenchmarkSubmit(b *testing.B) {
+	for _, n := range workerCounts {
+		b.Run(fmt.Sprintf("impl=futures/workers=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			p := benchPool(b, n)
+			ctx := context.Background()
+			for b.Loop() {
+				Submit(ctx, p, trivial)
+			}
+			p.Close()
+		})
+		b.Run(fmt.Sprintf("impl=chanpool/workers=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			p := newChanPool(n, defaultQueuePerWorker*n)
+			var wg sync.WaitGroup
+			task := func() { wg.Done() }
+			for b.Loop() {
+				wg.Add(1)
+				p.tasks <- task
+			}
+			wg.Wait()
+			p.close()
+		})
+		b.Run(fmt.Sprintf("impl=goroutines/workers=%d", n), func(b *testing.B) {
+			// A goroutine per task, at most n at once.
+			b.ReportAllocs()
+			var wg sync.WaitGroup
+			sem := make(chan struct{}, n)
+			for b.Loop() {
+				sem <- struct{}{}
+				wg.Go(func() { <-sem })
+			}
+			wg.Wait()
+		})
+	}
+}
+
+// BenchmarkSubmitResult submits trivial tasks and waits for each result,
+// keeping a window of tasks in flight so that the workers stay busy.
+func BenchmarkSubmitResult(b *testing.B) {
+	const window = 64
+	for _, n := range workerCounts {
+		b.Run(fmt.Sprintf("impl=futures/workers=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			p := benchPool(b, n)
+			ctx := context.Background()
+			var ring [window]*Future[int]
+			i := 0
+			for b.Loop() {
+				if f := ring[i%window]; f != nil {
+					f.Result(ctx)
+				}
+				ring[i%window] = Submit(ctx, p, trivial)
+				i++
+			}
+		})
+		b.Run(fmt.Sprintf("impl=chanpool/workers=%d", n), func(b *testing.B) {
+			// Each slot of the window has its own reply channel, reused.
+			b.ReportAllocs()
+			p := newChanPool(n, defaultQueuePerWorker*n)
+			defer p.close()
+			var replies [window]chan int
+			var tasks [window]func()
+			for j := range replies {
+				replies[j] = make(chan int, 1)
+				tasks[j] = func() { replies[j] <- 1 }
+			}
+			var busy [window]bool
+			i := 0
+			for b.Loop() {
+				j := i % window
+				if busy[j] {
+					<-replies[j]
+				}
+				p.tasks <- tasks[j]
+				busy[j] = true
+				i++
+			}
+			for j := range busy {
+				if busy[j] {
+					<-replies[j]
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRoundTrip submits one trivial task and waits for it before the
+// next: the latency of a submission.
+func BenchmarkRoundTrip(b *testing.B) {
+	b.Run("impl=futures", func(b *testing.B) {
+		b.ReportAllocs()
+		p := benchPool(b, 1)
+		ctx := context.Background()
+		for b.Loop() {
+			Submit(ctx, p, trivial).Result(ctx)
+		}
+	})
+	b.Run("impl=chanpool", func(b *testing.B) {
+		b.ReportAllocs()
+		p := newChanPool(1, defaultQueuePerWorker)
+		defer p.close()
+		reply := make(chan int, 1)
+		task := func() { reply <- 1 }
+		for b.Loop() {
+			p.tasks <- task
+			<-reply
+		}
+	})
+}
+
+// BenchmarkStartup measures New and Close of an idle pool.
+func BenchmarkStartup(b *testing.B) {
+	for _, n := range workerCounts {
+		b.Run(fmt.Sprintf("impl=futures/workers=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := New(WithWorkers(n))
+				if err != nil {
+					b.Fatal(err)
+				}
+				p.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkMap measures Map per item over trivial tasks.
+func BenchmarkMap(b *testing.B) {
+	for _, n := range workerCounts {
+		b.Run(fmt.Sprintf("impl=futures/workers=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			p := benchPool(b, n)
+			inputs := func(yield func(int) bool) {
+				for i := 0; b.Loop(); i++ {
+					if !yield(i) {
+						return
+					}
+				}
+			}
+			square := func(_ context.Context, n int) (int, error) { return n * n, nil }
+			for _, err := range Map(context.Background(), p, inputs, square, WithBuffer(64)) {
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAsCompleted measures AsCompleted per future, over futures that
+// are already complete and futures that complete while it waits.
+func BenchmarkAsCompleted(b *testing.B) {
+	const batch = 100
+	b.Run("complete", func(b *testing.B) {
+		b.ReportAllocs()
+		p := benchPool(b, 2)
+		fs := make([]*Future[int], batch)
+		for i := range fs {
+			fs[i] = Submit(context.Background(), p, trivial)
+		}
+		for _, f := range fs {
+			f.Result(context.Background())
+		}
+		for b.Loop() {
+			for range AsCompleted(fs...) {
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/future")
+	})
+	b.Run("pending", func(b *testing.B) {
+		b.ReportAllocs()
+		p := benchPool(b, 2)
+		fs := make([]*Future[int], batch)
+		for b.Loop() {
+			for i := range fs {
+				fs[i] = Submit(context.Background(), p, trivial)
+			}
+			for range AsCompleted(slices.Clip(fs)...) {
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/future")
+	})
+}
