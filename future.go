@@ -43,7 +43,7 @@ func (s State) String() string {
 type Future[T any] struct {
 	state atomic.Uint32 // a State
 	p     *Pool         // nil if the submission was invalid
-	fn    func(context.Context) (T, error)
+	body  caller[T]     // the task; nil once complete
 	ctx   taskContext
 
 	// val and err are written once, before state becomes Cancelled or
@@ -54,11 +54,28 @@ type Future[T any] struct {
 	// wg lets Result wait without allocating: it is 1 until completion.
 	wg sync.WaitGroup
 
-	mu        sync.Mutex
-	done      chan struct{} // made by the first Done before completion
+	mu    sync.Mutex
+	done  chan struct{} // made by the first Done before completion
+	watch *watch[T]     // made by the first OnDone before completion
+}
+
+// watch holds the callbacks of a future, with room for one so that the
+// common case costs a single allocation.
+type watch[T any] struct {
 	callbacks []func(*Future[T])
+	one       [1]func(*Future[T])
 	notified  bool // completion has taken the callbacks; later ones run at once
 }
+
+// A caller is the body of a task. Submit's is a funcCaller; Map's is the
+// item that also holds the future, so that an item costs one allocation.
+type caller[T any] interface {
+	call(ctx context.Context) (T, error)
+}
+
+type funcCaller[T any] func(context.Context) (T, error)
+
+func (fn funcCaller[T]) call(ctx context.Context) (T, error) { return fn(ctx) }
 
 // Submit submits fn to ex and returns its Future at once. fn runs on one of
 // ex's workers with ctx, so cancelling ctx is visible inside the task, and
@@ -79,8 +96,8 @@ type Future[T any] struct {
 // waiting for room in a full queue, so that nested submission cannot
 // deadlock.
 func Submit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) *Future[T] {
-	f, err := newFuture(ctx, ex, fn)
-	if err != nil {
+	f := new(Future[T])
+	if err := f.init(ctx, ex, fn); err != nil {
 		return f
 	}
 	if err := f.p.submit(ctx, f, true); err != nil {
@@ -93,8 +110,8 @@ func Submit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T
 // [ErrQueueFull], and if the pool is shut down [ErrShutdown] ([ErrBroken] for
 // a broken pool). On error it returns a nil Future, and fn never runs.
 func TrySubmit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) (*Future[T], error) {
-	f, err := newFuture(ctx, ex, fn)
-	if err != nil {
+	f := new(Future[T])
+	if err := f.init(ctx, ex, fn); err != nil {
 		return nil, err
 	}
 	if err := f.p.submit(ctx, f, false); err != nil {
@@ -104,10 +121,17 @@ func TrySubmit[T any](ctx context.Context, ex Executor, fn func(context.Context)
 	return f, nil
 }
 
-// newFuture returns a pending future of fn on ex's pool, or one already
-// complete with the error of an invalid argument.
-func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) (*Future[T], error) {
-	f := &Future[T]{fn: fn}
+// init makes f a pending future of fn on ex's pool, or one already complete
+// with the error of an invalid argument, which it returns.
+func (f *Future[T]) init(ctx context.Context, ex Executor, fn func(context.Context) (T, error)) error {
+	if fn != nil {
+		f.body = funcCaller[T](fn)
+	}
+	return f.initBody(ctx, ex)
+}
+
+// initBody is init for a future whose body is set.
+func (f *Future[T]) initBody(ctx context.Context, ex Executor) error {
 	f.ctx.Context = ctx
 	f.wg.Add(1)
 	var p *Pool
@@ -118,16 +142,16 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 	switch {
 	case p == nil:
 		err = errNilExecutor
-	case fn == nil:
+	case f.body == nil:
 		err = errNilFunc
 	case ctx == nil:
 		err = errNilContext
 	default:
 		f.p = p
-		return f, nil
+		return nil
 	}
 	f.abort(Finished, err)
-	return f, err
+	return err
 }
 
 func stateOf(err error) State {
@@ -257,8 +281,21 @@ func (f *Future[T]) OnDone(fn func(*Future[T])) {
 		return
 	}
 	f.mu.Lock()
-	if !f.notified {
-		f.callbacks = append(f.callbacks, fn)
+	w := f.watch
+	if w == nil {
+		if f.complete() {
+			// finish stores the state before it takes f.mu, so it
+			// has seen no watch and will run no callback.
+			f.mu.Unlock()
+			f.call(fn)
+			return
+		}
+		w = new(watch[T])
+		w.callbacks = w.one[:0]
+		f.watch = w
+	}
+	if !w.notified {
+		w.callbacks = append(w.callbacks, fn)
 		f.mu.Unlock()
 		return
 	}
@@ -299,7 +336,7 @@ func (f *Future[T]) run(w *worker) {
 			f.finish(Finished, zero, ErrGoexit)
 		}
 	}()
-	v, err := f.fn(&f.ctx)
+	v, err := f.body.call(&f.ctx)
 	normal = true
 	w.busy.Add(-1)
 	if err != nil {
@@ -332,24 +369,30 @@ func (f *Future[T]) abort(s State, err error) bool {
 // caller has exclusive right to complete f.
 func (f *Future[T]) finish(s State, v T, err error) {
 	f.val, f.err = v, err
-	f.fn = nil // let the task's closure go
+	f.body = nil // let the task's closure go
 	f.state.Store(uint32(s))
 	f.wg.Done()
 
 	f.mu.Lock()
-	done := f.done
+	done, w := f.done, f.watch
 	f.mu.Unlock()
 	if done != nil {
 		close(done)
 	}
-	// Callbacks added while these run are appended and run here too, so
-	// that all run in the order they were added.
+	if w != nil {
+		f.notify(w)
+	}
+}
+
+// notify runs the callbacks of w. Callbacks added while these run are
+// appended and run here too, so that all run in the order they were added.
+func (f *Future[T]) notify(w *watch[T]) {
 	for {
 		f.mu.Lock()
-		cbs := f.callbacks
-		f.callbacks = nil
+		cbs := w.callbacks
+		w.callbacks = nil
 		if len(cbs) == 0 {
-			f.notified = true
+			w.notified = true
 			f.mu.Unlock()
 			return
 		}

@@ -125,8 +125,10 @@ func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) 
 
 // submit submits the task for in and reports whether the pool refused it.
 func (m *mapper[In, Out]) submit(in In) (refused bool) {
-	fn := m.fn
-	f, _ := newFuture(m.ctx, m.p, func(ctx context.Context) (Out, error) { return fn(ctx, in) })
+	it := &mapItem[In, Out]{in: in, fn: m.fn}
+	it.body = it
+	f := &it.Future
+	f.initBody(m.ctx, m.p) // cannot fail: Map checked its arguments
 	if err := m.p.submit(m.ctx, f, true); err != nil {
 		f.abort(stateOf(err), err)
 		refused = stateOf(err) == Finished
@@ -155,6 +157,16 @@ func (m *mapper[In, Out]) next(yield func(Out, error) bool) bool {
 	}
 	return yield(f.val, f.err)
 }
+
+// A mapItem is one task of a Map: its future and its input in one
+// allocation.
+type mapItem[In, Out any] struct {
+	Future[Out]
+	in In
+	fn func(context.Context, In) (Out, error)
+}
+
+func (it *mapItem[In, Out]) call(ctx context.Context) (Out, error) { return it.fn(ctx, it.in) }
 
 // cancel cancels the futures not yet yielded.
 func (m *mapper[In, Out]) cancel() {
