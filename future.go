@@ -54,9 +54,12 @@ type Future[T any] struct {
 	// wg lets Result wait without allocating: it is 1 until completion.
 	wg sync.WaitGroup
 
-	mu    sync.Mutex
-	done  chan struct{} // made by the first Done before completion
-	watch *watch[T]     // made by the first OnDone before completion
+	// watched is set, under mu, by the first Done or OnDone. Completion
+	// takes mu only if it is set: see finish.
+	watched atomic.Bool
+	mu      sync.Mutex
+	done    chan struct{} // made by the first Done before completion
+	watch   *watch[T]     // made by the first OnDone before completion
 }
 
 // watch holds the callbacks of a future, with room for one so that the
@@ -214,10 +217,10 @@ func (f *Future[T]) Done() <-chan struct{} {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.watched.Store(true)
 	if f.done == nil {
 		if f.complete() {
-			// finish stores the state before it takes f.mu, so a
-			// future seen complete here will never look at f.done.
+			// finish has stored the state; it will close no channel.
 			return closedchan
 		}
 		f.done = make(chan struct{})
@@ -281,11 +284,12 @@ func (f *Future[T]) OnDone(fn func(*Future[T])) {
 		return
 	}
 	f.mu.Lock()
+	f.watched.Store(true)
 	w := f.watch
 	if w == nil {
 		if f.complete() {
-			// finish stores the state before it takes f.mu, so it
-			// has seen no watch and will run no callback.
+			// finish has stored the state; it will run no callback
+			// that is not in f.watch.
 			f.mu.Unlock()
 			f.call(fn)
 			return
@@ -373,6 +377,13 @@ func (f *Future[T]) finish(s State, v T, err error) {
 	f.state.Store(uint32(s))
 	f.wg.Done()
 
+	// Done and OnDone set watched, then read the state; finish stores the
+	// state, then reads watched. Both are sequentially consistent, so if
+	// finish sees watched unset, they see the state complete and need
+	// nothing from it. This spares most tasks a lock.
+	if !f.watched.Load() {
+		return
+	}
 	f.mu.Lock()
 	done, w := f.done, f.watch
 	f.mu.Unlock()
