@@ -316,6 +316,11 @@ func (p *Pool) wait(ctx context.Context) error {
 	}
 	select {
 	case <-p.exited:
+		return nil // even if ctx is done too
+	default:
+	}
+	select {
+	case <-p.exited:
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
