@@ -67,7 +67,6 @@ type Future[T any] struct {
 type watch[T any] struct {
 	callbacks []func(*Future[T])
 	one       [1]func(*Future[T])
-	notified  bool // completion has taken the callbacks; later ones run at once
 }
 
 // A caller is the body of a task. Submit's is a funcCaller; Map's is the
@@ -179,6 +178,10 @@ func stateOf(err error) State {
 // that task on the calling worker rather than waiting for one, so that a task
 // waiting on tasks it submitted cannot deadlock the pool.
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
+	if ctx == nil {
+		var zero T
+		return zero, errNilContext
+	}
 	if !f.complete() {
 		if err := f.wait(ctx); err != nil {
 			var zero T
@@ -189,9 +192,6 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 }
 
 func (f *Future[T]) wait(ctx context.Context) error {
-	if ctx == nil {
-		return errNilContext
-	}
 	if f.p != nil && State(f.state.Load()) == Pending {
 		if w := workerOf(ctx, f.p); w != nil {
 			runInline(f, w)
@@ -271,10 +271,11 @@ func (f *Future[T]) Cancel() bool {
 }
 
 // OnDone arranges for fn to be called with f once f is complete. Callbacks
-// run once each, in the order they were added, on the goroutine that
-// completes the future (usually a worker, or the caller of Cancel); added to
-// a complete future, fn runs at once on the caller's goroutine. A callback
-// should be quick: the worker runs no task meanwhile.
+// added before completion run once each, in the order they were added, on the
+// goroutine that completes the future (usually a worker, or the caller of
+// Cancel). Added to a complete future, fn runs at once on the caller's
+// goroutine, before OnDone returns. A callback should be quick: the worker
+// runs no task meanwhile.
 //
 // A panicking callback does not stop the others nor kill the worker: its
 // panic is recovered and handed to the pool's handler (see
@@ -285,26 +286,21 @@ func (f *Future[T]) OnDone(fn func(*Future[T])) {
 	}
 	f.mu.Lock()
 	f.watched.Store(true)
+	if f.complete() {
+		// finish has stored the state, so it will take the callbacks
+		// added so far, if any, but not this one.
+		f.mu.Unlock()
+		f.call(fn)
+		return
+	}
 	w := f.watch
 	if w == nil {
-		if f.complete() {
-			// finish has stored the state; it will run no callback
-			// that is not in f.watch.
-			f.mu.Unlock()
-			f.call(fn)
-			return
-		}
 		w = new(watch[T])
 		w.callbacks = w.one[:0]
 		f.watch = w
 	}
-	if !w.notified {
-		w.callbacks = append(w.callbacks, fn)
-		f.mu.Unlock()
-		return
-	}
+	w.callbacks = append(w.callbacks, fn)
 	f.mu.Unlock()
-	f.call(fn)
 }
 
 func (f *Future[T]) complete() bool {
@@ -386,29 +382,13 @@ func (f *Future[T]) finish(s State, v T, err error) {
 	}
 	f.mu.Lock()
 	done, w := f.done, f.watch
+	f.watch = nil
 	f.mu.Unlock()
 	if done != nil {
 		close(done)
 	}
 	if w != nil {
-		f.notify(w)
-	}
-}
-
-// notify runs the callbacks of w. Callbacks added while these run are
-// appended and run here too, so that all run in the order they were added.
-func (f *Future[T]) notify(w *watch[T]) {
-	for {
-		f.mu.Lock()
-		cbs := w.callbacks
-		w.callbacks = nil
-		if len(cbs) == 0 {
-			w.notified = true
-			f.mu.Unlock()
-			return
-		}
-		f.mu.Unlock()
-		for _, fn := range cbs {
+		for _, fn := range w.callbacks {
 			f.call(fn)
 		}
 	}
