@@ -1,0 +1,266 @@
+package benchmarks
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-futures/futures"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// The benchmarks run every implementation on the same workloads, with the
+// same number of workers, in one binary, so that their ratios can be read
+// with benchstat: run.sh pivots the results on the impl key.
+
+func TestMain(m *testing.M) {
+	// ants starts a pool of its own when the package is initialised, before
+	// any test: only goroutines started after this point count as leaks.
+	goleak.VerifyTestMain(m, goleak.IgnoreCurrent())
+}
+
+// TestPoolImplsRunEveryTask checks that every implementation runs each task
+// of every batch, once, never more than its workers at a time, so that no
+// benchmark can measure an implementation that skips work.
+func TestPoolImplsRunEveryTask(t *testing.T) {
+	const workers, batch, batches = 4, 1000, 3
+	for _, im := range poolImpls {
+		for _, producers := range producerCounts {
+			t.Run(fmt.Sprintf("producers=%d/impl=%s", producers, im.name), func(t *testing.T) {
+				var ran, running, peak atomic.Int64
+				fn := func(x uint64) uint64 {
+					ran.Add(1)
+					n := running.Add(1)
+					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+					}
+					runtime.Gosched() // give other tasks a chance to overlap
+					running.Add(-1)
+					return x
+				}
+				r, err := im.open(workers)
+				require.NoError(t, err)
+				var sum uint64
+				for range batches {
+					sum += r.run(batch, producers, fn)
+				}
+				require.NoError(t, r.close())
+
+				assert.Equal(t, int64(batch*batches), ran.Load(), "tasks run")
+				assert.LessOrEqual(t, peak.Load(), int64(workers), "tasks running at once")
+				if im.results {
+					assert.Equal(t, uint64(batch*batches), sum, "sum of the results")
+				} else {
+					assert.Zero(t, sum)
+				}
+			})
+		}
+	}
+}
+
+// TestMapImplsKeepOrder checks that every map implementation maps each item
+// once and delivers the results in input order.
+func TestMapImplsKeepOrder(t *testing.T) {
+	const workers, items = 4, 10_000
+	xs := make([]uint64, items)
+	want := make([]uint64, items)
+	for i := range xs {
+		xs[i] = uint64(i)
+		want[i] = cpu2us(uint64(i))
+	}
+	for _, im := range mapImpls {
+		t.Run("impl="+im.name, func(t *testing.T) {
+			var ran atomic.Int64
+			fn := func(x uint64) uint64 {
+				ran.Add(1)
+				if x%7 == 0 {
+					runtime.Gosched() // finish out of order
+				}
+				return cpu2us(x)
+			}
+			m, err := im.open(workers)
+			require.NoError(t, err)
+			for range 2 {
+				out := make([]uint64, items)
+				require.NoError(t, m.mapInto(out, xs, fn))
+				require.Equal(t, want, out)
+			}
+			require.NoError(t, m.close())
+			assert.Equal(t, int64(2*items), ran.Load())
+		})
+	}
+}
+
+// TestCPU2usIsDeterministic checks that the CPU workload computes the same
+// value every time, and one the compiler cannot fold into a constant.
+func TestCPU2usIsDeterministic(t *testing.T) {
+	assert.Equal(t, cpu2us(1), cpu2us(1))
+	assert.NotEqual(t, cpu2us(1), cpu2us(2))
+	assert.NotZero(t, cpu2us(0))
+}
+
+// measure runs batch in a b.Loop and reports the time, allocations and
+// bytes per task, for tasks tasks a batch.
+func measure(b *testing.B, tasks int, batch func()) {
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		batch()
+	}
+	runtime.ReadMemStats(&after)
+	n := float64(b.N) * float64(tasks)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/task")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/task")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/task")
+}
+
+// BenchmarkWork times one call of each workload's task on its own, the
+// floor under every implementation's ns/task.
+func BenchmarkWork(b *testing.B) {
+	for _, wl := range workloads {
+		b.Run("workload="+wl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			x := uint64(1)
+			for b.Loop() {
+				x = wl.fn(x)
+			}
+			consume(x)
+		})
+	}
+}
+
+// BenchmarkPool submits a batch of tasks per iteration, from one goroutine
+// or from eight at once, and waits for all of them.
+func BenchmarkPool(b *testing.B) {
+	for _, wl := range workloads {
+		for _, producers := range producerCounts {
+			for _, im := range poolImpls {
+				name := fmt.Sprintf("workload=%s/producers=%d/impl=%s", wl.name, producers, im.name)
+				b.Run(name, func(b *testing.B) {
+					r, err := im.open(wl.workers)
+					if err != nil {
+						b.Fatal(err)
+					}
+					measure(b, wl.batch, func() { r.run(wl.batch, producers, wl.fn) })
+					if err := r.close(); err != nil {
+						b.Fatal(err)
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkMap maps 100k ints in order per iteration, GOMAXPROCS workers.
+func BenchmarkMap(b *testing.B) {
+	const items = 100_000
+	xs := make([]uint64, items)
+	for i := range xs {
+		xs[i] = uint64(i)
+	}
+	out := make([]uint64, items)
+	for _, wl := range workloads[:2] { // 100k sleeps would take too long
+		for _, im := range mapImpls {
+			b.Run(fmt.Sprintf("workload=%s/impl=%s", wl.name, im.name), func(b *testing.B) {
+				m, err := im.open(runtime.GOMAXPROCS(0))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := m.mapInto(out, xs, wl.fn); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*items), "ns/item")
+				if err := m.close(); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkMapMemory pushes 10M items from an endless generator through
+// futures.Map and reports the largest live heap seen, sampled after a GC
+// every 1M items (live-B), beside the live heap before the first item
+// (base-B). A Map whose memory grows with the input shows here.
+func BenchmarkMapMemory(b *testing.B) {
+	const items, every = 10_000_000, 1_000_000
+	p, err := futures.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	endless := func(yield func(uint64) bool) {
+		for i := uint64(0); yield(i); i++ {
+		}
+	}
+	square := func(_ context.Context, x uint64) (uint64, error) { return x*x + 1, nil }
+	liveHeap := func() uint64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	base := liveHeap()
+	var peak uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		for v, err := range futures.Map(context.Background(), p, endless, square, futures.WithBuffer(64)) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			consume(v)
+			if n++; n%every == 0 {
+				peak = max(peak, liveHeap())
+				if n == items {
+					break
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(peak), "live-B")
+	b.ReportMetric(float64(base), "base-B")
+	if err := p.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkSleepBound runs 2000 tasks of a 1 ms sleep on 200 workers per
+// iteration and reports the wall time over the ideal 10 ms (x-ideal). The
+// bare channel pool shows how much of the excess is time.Sleep's own.
+func BenchmarkSleepBound(b *testing.B) {
+	const tasks, workers = 2000, 200
+	const ideal = tasks * time.Millisecond / workers
+	for _, im := range []poolImpl{implNamed("futures"), implNamed("chanpool")} {
+		b.Run("impl="+im.name, func(b *testing.B) {
+			r, err := im.open(workers)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				r.run(tasks, 1, sleep1ms)
+			}
+			b.ReportMetric(float64(b.Elapsed())/(float64(b.N)*float64(ideal)), "x-ideal")
+			if err := r.close(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+func implNamed(name string) poolImpl {
+	for _, im := range poolImpls {
+		if im.name == name {
+			return im
+		}
+	}
+	panic("benchmarks: no implementation named " + name)
+}
