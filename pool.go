@@ -300,7 +300,9 @@ func (p *Pool) ShutdownNow(ctx context.Context) error {
 }
 
 // Close shuts the pool down and waits for its workers to exit: it is
-// Shutdown(context.Background()), for use with defer. It returns nil.
+// Shutdown(context.Background()), for use with defer. It returns nil. Called
+// from a task of the pool, it waits forever: use Shutdown with the task's
+// context there.
 func (p *Pool) Close() error {
 	return p.Shutdown(context.Background())
 }

@@ -1,0 +1,106 @@
+// Package futures runs functions on a fixed pool of goroutines and hands
+// back their results as typed futures, in the manner of Python's
+// concurrent.futures.ThreadPoolExecutor.
+//
+// A [Pool] is a set of worker goroutines fed by a bounded queue. [Submit]
+// queues a function and returns a [Future] that completes with its value, its
+// error, or its recovered panic. [Map] runs a function over an [iter.Seq] and
+// yields the results in input order, with a bound on the work in flight;
+// [AsCompleted] delivers futures as they complete, and [Wait] waits for the
+// first, the first failed, or all of them.
+//
+// Go methods cannot have type parameters, so Submit, Map, AsCompleted and
+// Wait are functions that take an [Executor] (a *Pool) or futures, while
+// Shutdown and the rest are methods.
+//
+// # Quick start
+//
+//	pool, err := futures.New(futures.WithWorkers(8))
+//	if err != nil {
+//		return err
+//	}
+//	defer pool.Close()
+//
+//	f := futures.Submit(ctx, pool, func(ctx context.Context) (int, error) {
+//		return len("hello"), nil
+//	})
+//	n, err := f.Result(ctx) // 5, nil
+//
+// # Lifetime
+//
+// [New] starts the workers; they live until the pool is shut down.
+// [Pool.Shutdown] refuses new work, lets queued work finish and waits for the
+// workers to exit; [Pool.ShutdownNow] cancels the queued work instead of
+// running it; [Pool.Close] is Shutdown without a deadline, for defer. A pool
+// that is not shut down keeps its goroutines.
+//
+// A task receives the context given to Submit: cancelling it is how to stop a
+// running task, since nothing else interrupts one. A task whose context is
+// done before a worker starts it does not run.
+//
+// # Errors and panics
+//
+// A task's error is its future's error. A task that panics completes its
+// future with a [*PanicError] holding the value and the stack; one that calls
+// [runtime.Goexit] completes it with [ErrGoexit]; in both cases the pool keeps
+// all its workers. A future that completes without its task running has an
+// error matching [ErrCancelled] (cancelled, or its context ended),
+// [ErrShutdown] (refused after shutdown), [ErrBroken] (the initializer
+// failed) or [ErrInvalidOption] (a nil function, executor or context). No
+// function of this package panics on bad input.
+//
+// # Ordering
+//
+// Workers take tasks in the order they were queued (a task that waits for
+// another may run it out of turn, see below); tasks finish in any order.
+// Map yields in input order; AsCompleted in completion order. The return of a
+// task happens before its future's Done channel is closed, before Result
+// returns its value, and before its callbacks run.
+//
+// # Guarantees
+//
+// Every future that Submit or TrySubmit returns, and every task of a Map,
+// completes exactly once, whatever happens: a result, an error, a panic,
+// Goexit, Cancel, an ended context, Shutdown, ShutdownNow or a broken pool.
+// Its callbacks each run once. A task runs at most once, and never after its
+// future was cancelled. A panicking callback is reported, not lost (see
+// [WithCallbackPanicHandler]).
+//
+// At most n tasks run at once on a pool of n workers, and n do run at once
+// when n or more are waiting, with one exception below: a task that waits for
+// another may run it itself.
+//
+// A task may submit to its own pool and wait for the results, to any depth, on
+// any pool, including one worker with a queue of 0, without deadlock,
+// provided it passes its own context (or one derived from it) to [Submit],
+// [Future.Result] and [Map]. That context tells the pool that the caller is
+// one of its workers: Submit then runs the task at once on the calling worker
+// if the queue is full, and Result runs a task that no worker has started
+// yet on the calling worker instead of waiting for one.
+//
+// Once a task has completed, the pool holds neither its function nor its
+// result: the future alone holds the result. Once Shutdown has returned nil,
+// no goroutine of the pool is left.
+//
+// What can still block: a task waiting for something the pool does not know
+// about (a channel or lock of its own, a future of another pool), or passing
+// [context.Background] rather than its own context to Submit or Result; a
+// slow OnDone callback, which holds up the worker that runs it; and
+// [Pool.Close], or Shutdown with a context unrelated to the task, called from
+// a task of the same pool, which waits for itself.
+//
+// # From Python
+//
+//	ThreadPoolExecutor(max_workers=n)      futures.New(futures.WithWorkers(n))
+//	executor.submit(fn)                    futures.Submit(ctx, pool, fn)
+//	future.result(timeout=t)               f.Result(ctx) with context.WithTimeout
+//	future.exception()                     f.Err()
+//	future.cancel()                        f.Cancel()
+//	future.add_done_callback(fn)           f.OnDone(fn)
+//	executor.map(fn, items)                futures.Map(ctx, pool, slices.Values(items), fn)
+//	as_completed(fs)                       futures.AsCompleted(fs...)
+//	wait(fs, return_when=FIRST_COMPLETED)  futures.Wait(ctx, fs, futures.FirstCompleted)
+//	executor.shutdown(wait=True)           pool.Shutdown(ctx)
+//	shutdown(cancel_futures=True)          pool.ShutdownNow(ctx)
+//	with ThreadPoolExecutor() as ex:       pool, err := futures.New(); defer pool.Close()
+package futures
