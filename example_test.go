@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-futures/futures"
@@ -292,4 +294,110 @@ func ExamplePanicError() {
 	// futures: task panicked: something went wrong
 	// value: something went wrong
 	// has stack: true
+}
+
+// Map runs a function over a sequence and yields the results in input order,
+// an error at its own position, however the tasks interleave.
+func ExampleMap() {
+	pool, err := futures.New(futures.WithWorkers(4))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	words := []string{"go", "", "futures", "map"}
+	upper := func(ctx context.Context, w string) (string, error) {
+		if w == "" {
+			return "", errors.New("empty word")
+		}
+		return strings.ToUpper(w), nil
+	}
+	for v, err := range futures.Map(context.Background(), pool, slices.Values(words), upper, futures.WithBuffer(2)) {
+		if err != nil {
+			fmt.Println("error:", err)
+			continue
+		}
+		fmt.Println(v)
+	}
+	// Output:
+	// GO
+	// error: empty word
+	// FUTURES
+	// MAP
+}
+
+// MapSlice is the short form of Map for a slice: all the results, and the
+// errors joined.
+func ExampleMapSlice() {
+	pool, err := futures.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	lengths, err := futures.MapSlice(context.Background(), pool, []string{"a", "bb", "ccc"},
+		func(ctx context.Context, s string) (int, error) { return len(s), nil })
+	fmt.Println(lengths, err)
+	// Output: [1 2 3] <nil>
+}
+
+// AsCompleted delivers futures as they finish, not in the order submitted.
+func ExampleAsCompleted() {
+	pool, err := futures.New(futures.WithWorkers(3))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	// Each task waits for its own signal, so the example controls the
+	// order in which they finish: last submitted, first done.
+	names := []string{"first", "second", "third"}
+	signals := make([]chan struct{}, len(names))
+	var fs []*futures.Future[string]
+	for i, name := range names {
+		signals[i] = make(chan struct{})
+		fs = append(fs, futures.Submit(context.Background(), pool, func(ctx context.Context) (string, error) {
+			<-signals[i]
+			return name, nil
+		}))
+	}
+	done := futures.AsCompleted(fs...)
+	for i := len(names) - 1; i >= 0; i-- {
+		close(signals[i])
+		f := <-done
+		v, _ := f.Result(context.Background())
+		fmt.Println(v)
+	}
+	// Output:
+	// third
+	// second
+	// first
+}
+
+// Wait returns as soon as one task fails, with the futures split into the
+// complete and the pending ones.
+func ExampleWait() {
+	pool, err := futures.New(futures.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	slow := futures.Submit(ctx, pool, func(ctx context.Context) (int, error) {
+		<-ctx.Done() // runs until cancelled
+		return 0, ctx.Err()
+	})
+	failing := futures.Submit(ctx, pool, func(ctx context.Context) (int, error) {
+		return 0, errors.New("disk full")
+	})
+
+	done, pending, err := futures.Wait(ctx, []*futures.Future[int]{slow, failing}, futures.FirstError)
+	fmt.Println(len(done), len(pending), err)
+	fmt.Println(done[0].Err())
+	cancel() // stop the slow one
+	// Output:
+	// 1 1 <nil>
+	// disk full
 }
