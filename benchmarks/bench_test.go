@@ -104,8 +104,8 @@ func TestCPU2usIsDeterministic(t *testing.T) {
 }
 
 // measure runs batch in a b.Loop and reports the time, allocations and
-// bytes per task, for tasks tasks a batch.
-func measure(b *testing.B, tasks int, batch func()) {
+// bytes per task (per is "task") or per item, for n of them a batch.
+func measure(b *testing.B, n int, per string, batch func()) {
 	b.ReportAllocs()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -113,10 +113,10 @@ func measure(b *testing.B, tasks int, batch func()) {
 		batch()
 	}
 	runtime.ReadMemStats(&after)
-	n := float64(b.N) * float64(tasks)
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/task")
-	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/task")
-	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/task")
+	total := float64(b.N) * float64(n)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/total, "ns/"+per)
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/total, "allocs/"+per)
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/total, "B/"+per)
 }
 
 // BenchmarkWork times one call of each workload's task on its own, the
@@ -146,7 +146,7 @@ func BenchmarkPool(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					measure(b, wl.batch, func() { r.run(wl.batch, producers, wl.fn) })
+					measure(b, wl.batch, "task", func() { r.run(wl.batch, producers, wl.fn) })
 					if err := r.close(); err != nil {
 						b.Fatal(err)
 					}
@@ -171,13 +171,11 @@ func BenchmarkMap(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.ReportAllocs()
-				for b.Loop() {
+				measure(b, items, "item", func() {
 					if err := m.mapInto(out, xs, wl.fn); err != nil {
 						b.Fatal(err)
 					}
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*items), "ns/item")
+				})
 				if err := m.close(); err != nil {
 					b.Fatal(err)
 				}
