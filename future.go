@@ -51,15 +51,14 @@ type Future[T any] struct {
 	val T
 	err error
 
-	// wg lets Result wait without allocating: it is 1 until completion.
-	wg sync.WaitGroup
-
-	// watched is set, under mu, by the first Done or OnDone. Completion
-	// takes mu only if it is set: see finish.
+	// watched is set, under mu, by the first Done, OnDone or blocking
+	// wait. Completion takes mu only if it is set: see finish.
 	watched atomic.Bool
 	mu      sync.Mutex
-	done    chan struct{} // made by the first Done before completion
-	watch   *watch[T]     // made by the first OnDone before completion
+	armed   bool           // wg is 1 until completion, for block
+	wg      sync.WaitGroup // lets block wait without allocating
+	done    chan struct{}  // made by the first Done before completion
+	watch   *watch[T]      // made by the first OnDone before completion
 }
 
 // watch holds the callbacks of a future, with room for one so that the
@@ -135,7 +134,6 @@ func (f *Future[T]) init(ctx context.Context, ex Executor, fn func(context.Conte
 // initBody is init for a future whose body is set.
 func (f *Future[T]) initBody(ctx context.Context, ex Executor) error {
 	f.ctx.Context = ctx
-	f.wg.Add(1)
 	var p *Pool
 	if ex != nil {
 		p = ex.pool()
@@ -199,7 +197,7 @@ func (f *Future[T]) wait(ctx context.Context) error {
 	}
 	done := ctx.Done()
 	if done == nil {
-		f.wg.Wait()
+		f.block()
 		return nil
 	}
 	select {
@@ -208,6 +206,22 @@ func (f *Future[T]) wait(ctx context.Context) error {
 	case <-done:
 		return context.Cause(ctx)
 	}
+}
+
+// block waits for f to complete.
+func (f *Future[T]) block() {
+	f.mu.Lock()
+	f.watched.Store(true)
+	if f.complete() {
+		f.mu.Unlock()
+		return
+	}
+	if !f.armed {
+		f.armed = true
+		f.wg.Add(1)
+	}
+	f.mu.Unlock()
+	f.wg.Wait()
 }
 
 // Done returns a channel that is closed when the future completes.
@@ -265,7 +279,7 @@ func (f *Future[T]) Cancel() bool {
 	}
 	if State(f.state.Load()) == completing {
 		// Another goroutine is completing it without running it.
-		f.wg.Wait()
+		f.block()
 	}
 	return State(f.state.Load()) == Cancelled
 }
@@ -319,14 +333,13 @@ func (f *Future[T]) run(w *worker) {
 		return
 	}
 	f.ctx.w = w
-	w.busy.Add(1)
+	w.started.Add(1)
 	normal := false
 	defer func() {
 		if normal {
 			return
 		}
 		// The task panicked or called runtime.Goexit; recover tells which.
-		w.busy.Add(-1)
 		var zero T
 		if r := recover(); r != nil {
 			w.panicked.Add(1)
@@ -338,7 +351,6 @@ func (f *Future[T]) run(w *worker) {
 	}()
 	v, err := f.body.call(&f.ctx)
 	normal = true
-	w.busy.Add(-1)
 	if err != nil {
 		w.failed.Add(1)
 	} else {
@@ -371,9 +383,8 @@ func (f *Future[T]) finish(s State, v T, err error) {
 	f.val, f.err = v, err
 	f.body = nil // let the task's closure go
 	f.state.Store(uint32(s))
-	f.wg.Done()
 
-	// Done and OnDone set watched, then read the state; finish stores the
+	// Those who wait set watched, then read the state; finish stores the
 	// state, then reads watched. Both are sequentially consistent, so if
 	// finish sees watched unset, they see the state complete and need
 	// nothing from it. This spares most tasks a lock.
@@ -381,9 +392,12 @@ func (f *Future[T]) finish(s State, v T, err error) {
 		return
 	}
 	f.mu.Lock()
-	done, w := f.done, f.watch
+	armed, done, w := f.armed, f.done, f.watch
 	f.watch = nil
 	f.mu.Unlock()
+	if armed {
+		f.wg.Done()
+	}
 	if done != nil {
 		close(done)
 	}

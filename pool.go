@@ -61,7 +61,9 @@ type worker struct {
 	index       int
 	initialized bool // only the worker's goroutine reads and writes it
 
-	busy      atomic.Int32 // tasks running on this worker: more than one when helping
+	// Tasks started here; those not yet succeeded, failed or panicked are
+	// running (more than one while a task helps another).
+	started   atomic.Uint64
 	succeeded atomic.Uint64
 	failed    atomic.Uint64
 	panicked  atomic.Uint64
@@ -342,12 +344,14 @@ func (p *Pool) Stats() Stats {
 	}
 	for i := range p.workers {
 		w := &p.workers[i]
-		if w.busy.Load() > 0 {
+		succeeded, failed, panicked := w.succeeded.Load(), w.failed.Load(), w.panicked.Load()
+		// Read after the others, started is at least their sum.
+		if w.started.Load() > succeeded+failed+panicked {
 			s.Busy++
 		}
-		s.Succeeded += w.succeeded.Load()
-		s.Failed += w.failed.Load()
-		s.Panicked += w.panicked.Load()
+		s.Succeeded += succeeded
+		s.Failed += failed
+		s.Panicked += panicked
 	}
 	return s
 }
