@@ -13,7 +13,7 @@ import (
 func writeTables(w io.Writer, panels []panel, results []result) error {
 	var b strings.Builder
 	for _, p := range panels {
-		fmt.Fprintf(&b, "#### %s\n\n", p.title)
+		fmt.Fprintf(&b, "### %s\n\n", p.title)
 		fmt.Fprintf(&b, "| group | impl | %s | × futures | allocs/%s | B/%s |\n", p.unit, p.per, p.per)
 		b.WriteString("| --- | --- | ---: | ---: | ---: | ---: |\n")
 		for _, g := range p.groups {
@@ -29,7 +29,7 @@ func writeTables(w io.Writer, panels []panel, results []result) error {
 		b.WriteString("\n")
 	}
 	if other := otherMetrics(results); len(other) > 0 {
-		b.WriteString("#### Other metrics\n\n| benchmark | metric | median |\n| --- | --- | ---: |\n")
+		b.WriteString("### Other metrics\n\n| benchmark | metric | median |\n| --- | --- | ---: |\n")
 		for _, o := range other {
 			fmt.Fprintf(&b, "| %s | %s | %s |\n", o.name, o.unit, formatNum(o.median))
 		}

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Runs the side-by-side benchmarks and writes results/raw.txt, RESULTS.md and
+# results/chart.svg. Run from anywhere: bash benchmarks/run.sh
+#
+#   COUNT=6        samples of every benchmark
+#   BENCHTIME=1s   go test -benchtime of each sample
+#   BENCH=.        go test -bench pattern
+#   INTERLEAVE=1   take the samples in COUNT rounds of -count=1, so that a
+#                  burst of load on a shared machine lands on every
+#                  implementation rather than on all samples of one;
+#                  INTERLEAVE=0 runs a single go test -count=COUNT
+#
+# With the defaults a run takes about 15 minutes on 2 cores.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+COUNT=${COUNT:-6}
+BENCHTIME=${BENCHTIME:-1s}
+BENCH=${BENCH:-.}
+INTERLEAVE=${INTERLEAVE:-1}
+
+# Pinned: golang.org/x/perf has no tagged releases; this is its commit of
+# 2026-09-08.
+BENCHSTAT_VERSION=v0.0.0-20260908200009-22c9c6c9d4da
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+step "benchstat $BENCHSTAT_VERSION"
+GOBIN="$tmp/bin" go install "golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION"
+benchstat="$tmp/bin/benchstat"
+
+mkdir -p results
+raw=results/raw.txt
+: >"$raw"
+
+if [[ $INTERLEAVE == 1 ]]; then
+	rounds=$COUNT
+	per=1
+else
+	rounds=1
+	per=$COUNT
+fi
+# One test binary for every round: the library may change in the work tree
+# while the benchmarks run, and all samples must measure the same code.
+step "go test -c"
+go test -c -o "$tmp/benchmarks.test" .
+cmd=("$tmp/benchmarks.test" -test.run '^$' -test.bench "$BENCH" -test.count="$per" -test.benchtime="$BENCHTIME" -test.timeout=0)
+shown="go test -run '^\$' -bench '$BENCH' -count=$per -benchtime=$BENCHTIME -timeout=0 ."
+library=$(git -C .. rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git -C .. status --porcelain -- . ':!benchmarks' 2>/dev/null) ]]; then
+	library+=", with uncommitted changes"
+fi
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date +%s)
+for ((round = 1; round <= rounds; round++)); do
+	step "round $round of $rounds: $shown"
+	"${cmd[@]}" | tee -a "$raw"
+done
+elapsed=$(($(date +%s) - started))
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+step "chart and tables"
+go run ./cmd/chart -in "$raw" -svg results/chart.svg -md "$tmp/tables.md"
+
+step "benchstat"
+# The machine is described once in RESULTS.md, not above every table.
+bstat() { "$benchstat" "$@" | sed '/^\(goos\|goarch\|pkg\|cpu\): /d'; }
+# One table per peer, beside impl=futures, so that each stays readable.
+impls=$(sed -n 's/^BenchmarkPool\/[^ ]*\/impl=\([^ ]*\)-[0-9]* .*/\1/p' "$raw" | awk '!seen[$0]++')
+{
+	for impl in $impls; do
+		[[ $impl == futures ]] && continue
+		printf '### futures vs %s\n\n```\n' "$impl"
+		bstat -col /impl -filter ".name:Pool .unit:ns/task /impl:(futures OR $impl)" "$raw"
+		printf '```\n\n'
+	done
+	printf '### Map (ns/item)\n\n```\n'
+	bstat -col /impl -filter '.name:Map .unit:ns/item' "$raw"
+	printf '```\n\n### MapMemory, SleepBound and the workloads alone\n\n```\n'
+	bstat -filter '.name:(MapMemory OR SleepBound OR Work) -.unit:(B/op OR allocs/op)' "$raw"
+	printf '```\n'
+} >"$tmp/benchstat.md"
+
+machine_cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
+versions=$(go list -m -f '{{.Path}} {{.Version}}' \
+	github.com/panjf2000/ants/v2 github.com/alitto/pond/v2 github.com/sourcegraph/conc \
+	golang.org/x/sync github.com/gammazero/workerpool github.com/destel/rill)
+if ((rounds > 1)); then
+	how="$rounds rounds of"
+else
+	how="One run of"
+fi
+
+step "RESULTS.md"
+{
+	cat <<EOF
+# Benchmark results
+
+Taken $(date -u '+%Y-%m-%d %H:%M UTC'), by \`COUNT=$COUNT BENCHTIME=$BENCHTIME BENCH=$BENCH INTERLEAVE=$INTERLEAVE bash benchmarks/run.sh\`.
+These are ratios on the machine below, nothing more: on another machine, run the script again.
+
+## Machine
+
+- $(go version)
+- GOOS/GOARCH: $(go env GOOS)/$(go env GOARCH)
+- CPU: ${machine_cpu:-unknown}, nproc $(nproc)
+- load average (1, 5, 15 min): $load_before before, $load_after after; the machine is shared, so
+  expect noise
+- took ${elapsed}s
+
+Peers:
+
+\`\`\`
+$versions
+\`\`\`
+
+## Command
+
+$how the following, in \`benchmarks/\` (as one binary built by \`go test -c\`, run once per round),
+against the library at $library:
+
+\`\`\`
+$shown
+\`\`\`
+
+## Medians and ratios to impl=futures
+
+Per workload, the median of each implementation and its ratio to \`impl=futures\` in the same
+group (below 1: faster than futures). Allocations and bytes are per task (per item for Map).
+\`futures\` submits and then waits with \`Result\` on each future; \`futures-result\`, \`pond-result\`
+and \`conc-result\` also collect every result; the others wait with a \`sync.WaitGroup\` or their
+own group. See \`impl_test.go\`.
+
+![median ns/task per implementation](results/chart.svg)
+
+$(cat "$tmp/tables.md")
+
+## benchstat
+
+Pivoted by implementation (\`-col /impl\`); \`~\` means the difference is within the noise.
+
+$(cat "$tmp/benchstat.md")
+EOF
+} >RESULTS.md
+
+step "wrote $(pwd)/RESULTS.md, $(pwd)/$raw and $(pwd)/results/chart.svg in ${elapsed}s"
