@@ -97,11 +97,14 @@ func FuzzOps(f *testing.F) {
 			switch op % 7 {
 			case 0, 5: // submit a task that waits for release, or a quick one
 				e := &entry{}
-				block := op%7 == 0
+				var gate <-chan struct{}
+				if op%7 == 0 {
+					gate = release
+				} else {
+					gate = closedchan
+				}
 				fut, err := TrySubmit(ctx, p, func(context.Context) (int, error) {
-					if block {
-						<-release
-					}
+					<-gate
 					return i, nil
 				})
 				if err != nil {
