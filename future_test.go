@@ -717,3 +717,16 @@ func TestNestedSubmitCannotDeadlock(t *testing.T) {
 		})
 	}
 }
+
+// A task may return the zero value with a nil error: that is a success like
+// any other, not a missing result.
+func TestZeroValueWithNilErrorIsASuccess(t *testing.T) {
+	p := newPool(t, WithWorkers(1))
+	f := Submit(context.Background(), p, func(context.Context) (*int, error) { return nil, nil })
+	v, err := f.Result(context.Background())
+	assert.NoError(t, err)
+	assert.Nil(t, v)
+	assert.Equal(t, Finished, f.State())
+	require.NoError(t, p.Shutdown(context.Background()))
+	assert.Equal(t, uint64(1), p.Stats().Succeeded)
+}
