@@ -3,6 +3,7 @@ package futures
 import (
 	"context"
 	"errors"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -143,7 +144,11 @@ func (p *Pool) work(w *worker) {
 				p.breakWith(err)
 			}
 		}
-		for t := range p.queue {
+		for {
+			t, ok := p.next()
+			if !ok {
+				break
+			}
 			if r := p.stop.Load(); r != nil {
 				t.abort(r.state, r.err)
 				continue
@@ -152,6 +157,21 @@ func (p *Pool) work(w *worker) {
 		}
 	})
 	normal = true
+}
+
+// next returns the next task from the queue, spinning briefly before it
+// parks: a worker that parks costs the next submission a wake-up.
+func (p *Pool) next() (task, bool) {
+	for range 3 {
+		select {
+		case t, ok := <-p.queue:
+			return t, ok
+		default:
+		}
+		runtime.Gosched()
+	}
+	t, ok := <-p.queue
+	return t, ok
 }
 
 // initialize runs the initializer, turning a panic into an error.
