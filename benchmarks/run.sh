@@ -10,7 +10,8 @@
 #                  implementation rather than on all samples of one;
 #                  INTERLEAVE=0 runs a single go test -count=COUNT
 #
-# With the defaults a run takes about 15 minutes on 2 cores.
+# With the defaults a run takes about 10 minutes on 2 cores (COUNT=5 took
+# 8.5 minutes on the machine of RESULTS.md).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -135,6 +136,11 @@ group (below 1: faster than futures). Allocations and bytes are per task (per it
 \`futures\` submits and then waits with \`Result\` on each future; \`futures-result\`, \`pond-result\`
 and \`conc-result\` also collect every result; the others wait with a \`sync.WaitGroup\` or their
 own group. See \`impl_test.go\`.
+
+The floors to read them against: for \`tiny\`, \`chanpool\` (a channel send and receive per task);
+for \`cpu2us\`, \`Work/workload=cpu2us\` divided by the 2 workers, reached only when both cores are
+free for this process; for \`sleep1ms\`, \`Work/workload=sleep1ms\` divided by the 100 workers.
+All of them are in the last table of this section.
 
 ![median ns/task per implementation](results/chart.svg)
 
