@@ -89,6 +89,37 @@ func BenchmarkSubmit(b *testing.B) {
 	}
 }
 
+// BenchmarkSubmitParallel is BenchmarkSubmit with a producer per P
+// (GOMAXPROCS of them) submitting at once.
+func BenchmarkSubmitParallel(b *testing.B) {
+	const workers = 2
+	b.Run("impl=futures", func(b *testing.B) {
+		b.ReportAllocs()
+		p := benchPool(b, workers)
+		ctx := context.Background()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				Submit(ctx, p, trivial)
+			}
+		})
+		p.Close()
+	})
+	b.Run("impl=chanpool", func(b *testing.B) {
+		b.ReportAllocs()
+		p := newChanPool(workers, defaultQueuePerWorker*workers)
+		var wg sync.WaitGroup
+		task := func() { wg.Done() }
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				wg.Add(1)
+				p.tasks <- task
+			}
+		})
+		wg.Wait()
+		p.close()
+	})
+}
+
 // BenchmarkSubmitResult submits trivial tasks and waits for each result,
 // keeping a window of tasks in flight so that the workers stay busy.
 func BenchmarkSubmitResult(b *testing.B) {
