@@ -59,3 +59,20 @@ func workerOf(ctx context.Context, p *Pool) *worker {
 	}
 	return w
 }
+
+// WorkerIndex returns the index, from 0 to the pool's workers less one, of
+// the worker that runs the task or initializer whose context is ctx (or is
+// an ancestor of ctx), and false for any other context. Tasks can use it to
+// reach per-worker state set up by [WithInitializer], without locking: a
+// worker runs one task at a time, except while a task waits on another of
+// the same pool, which may then run on its behalf with the same index.
+func WorkerIndex(ctx context.Context) (int, bool) {
+	if ctx == nil {
+		return 0, false
+	}
+	w, _ := ctx.Value(workerKey{}).(*worker)
+	if w == nil {
+		return 0, false
+	}
+	return w.index, true
+}

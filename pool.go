@@ -140,7 +140,7 @@ func (p *Pool) work(w *worker) {
 	pprof.Do(p.ctx, labels, func(ctx context.Context) {
 		if p.init != nil && !w.initialized {
 			w.initialized = true
-			if err := p.initialize(ctx); err != nil {
+			if err := p.initialize(&taskContext{Context: ctx, w: w}); err != nil {
 				p.breakWith(err)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -606,4 +607,51 @@ func TestWorkerProfileLabels(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestWorkerIndex(t *testing.T) {
+	const workers = 3
+	var inits [workers]atomic.Int32
+	p := newPool(t, WithWorkers(workers), WithInitializer(func(ctx context.Context) error {
+		i, ok := WorkerIndex(ctx)
+		if !ok || i < 0 || i >= workers {
+			return fmt.Errorf("initializer: WorkerIndex = %d, %v", i, ok)
+		}
+		inits[i].Add(1)
+		return nil
+	}))
+	// Block every worker so that each index shows up once.
+	release := make(chan struct{})
+	seen := make(chan int, workers)
+	var fs []*Future[int]
+	for range workers {
+		fs = append(fs, Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+			i, ok := WorkerIndex(ctx)
+			if !ok {
+				return 0, errors.New("task: no worker index")
+			}
+			seen <- i
+			<-release
+			return i, nil
+		}))
+	}
+	got := map[int]bool{}
+	for range workers {
+		got[<-seen] = true
+	}
+	close(release)
+	assert.Equal(t, map[int]bool{0: true, 1: true, 2: true}, got)
+	for _, f := range fs {
+		_, err := f.Result(context.Background())
+		require.NoError(t, err)
+	}
+	for i := range inits {
+		assert.Equal(t, int32(1), inits[i].Load(), "initializer runs for worker %d", i)
+	}
+
+	_, ok := WorkerIndex(context.Background())
+	assert.False(t, ok)
+	//lint:ignore SA1012 a nil ctx is what this checks
+	_, ok = WorkerIndex(nil)
+	assert.False(t, ok)
 }
