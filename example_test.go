@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"runtime/pprof"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-futures/futures"
@@ -400,4 +403,368 @@ func ExampleWait() {
 	// Output:
 	// 1 1 <nil>
 	// disk full
+}
+
+// Done returns a channel, so a future can be waited on in a select beside
+// other channels.
+func ExampleFuture_Done() {
+	pool, err := futures.New(futures.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	ctx := context.Background()
+	release := make(chan struct{})
+	slow := futures.Submit(ctx, pool, func(ctx context.Context) (string, error) {
+		<-release
+		return "slow", nil
+	})
+	quick := futures.Submit(ctx, pool, func(ctx context.Context) (string, error) {
+		return "quick", nil
+	})
+
+	select {
+	case <-slow.Done():
+		fmt.Println("slow finished first")
+	case <-quick.Done():
+		fmt.Println("quick finished first")
+	}
+	close(release)
+	<-slow.Done()
+	fmt.Println(slow.Result(ctx))
+	// Output:
+	// quick finished first
+	// slow <nil>
+}
+
+// Err never blocks: it is nil while the task is pending or running, and
+// then the task's error.
+func ExampleFuture_Err() {
+	pool, err := futures.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	started, release := make(chan struct{}), make(chan struct{})
+	f := futures.Submit(context.Background(), pool, func(ctx context.Context) (int, error) {
+		close(started)
+		<-release
+		return 0, errors.New("disk full")
+	})
+	<-started
+	fmt.Println("while running:", f.Err())
+
+	close(release)
+	<-f.Done()
+	fmt.Println("once done:", f.Err())
+	// Output:
+	// while running: <nil>
+	// once done: disk full
+}
+
+// State tells where a future is: queued, running, or complete with or without
+// having run.
+func ExampleFuture_State() {
+	pool, err := futures.New(futures.WithWorkers(1))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	first := futures.Submit(ctx, pool, func(ctx context.Context) (int, error) {
+		close(started)
+		<-release
+		return 1, nil
+	})
+	second := futures.Submit(ctx, pool, func(ctx context.Context) (int, error) { return 2, nil })
+	third := futures.Submit(ctx, pool, func(ctx context.Context) (int, error) { return 3, nil })
+	<-started // the only worker runs the first task; the others wait
+
+	fmt.Println(first.State(), second.State(), third.State())
+	third.Cancel()
+	close(release)
+	second.Result(ctx)
+	fmt.Println(first.State(), second.State(), third.State())
+	// Output:
+	// running pending pending
+	// finished finished cancelled
+}
+
+// Close waits for the tasks already submitted to finish; it is the usual way
+// to end a pool, with defer.
+func ExamplePool_Close() {
+	pool, err := futures.New(futures.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	var ran atomic.Int32
+	for range 10 {
+		futures.Submit(context.Background(), pool, func(ctx context.Context) (struct{}, error) {
+			ran.Add(1)
+			return struct{}{}, nil
+		})
+	}
+	fmt.Println("close:", pool.Close())
+	fmt.Println("tasks run:", ran.Load())
+	fmt.Println("workers left:", pool.Stats().Workers)
+	// Output:
+	// close: <nil>
+	// tasks run: 10
+	// workers left: 0
+}
+
+// Stats reports what the pool is doing now and what it has done so far.
+func ExamplePool_Stats() {
+	pool, err := futures.New(futures.WithWorkers(1))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	busy := futures.Submit(ctx, pool, func(ctx context.Context) (int, error) {
+		close(started)
+		<-release
+		return 1, nil
+	})
+	failing := futures.Submit(ctx, pool, func(ctx context.Context) (int, error) {
+		return 0, errors.New("no such user")
+	})
+	<-started
+
+	s := pool.Stats()
+	fmt.Printf("workers %d, busy %d, queued %d\n", s.Workers, s.Busy, s.Queued)
+
+	close(release)
+	busy.Result(ctx)
+	failing.Result(ctx)
+	s = pool.Stats()
+	fmt.Printf("submitted %d, succeeded %d, failed %d, busy %d\n", s.Submitted, s.Succeeded, s.Failed, s.Busy)
+	// Output:
+	// workers 1, busy 1, queued 1
+	// submitted 2, succeeded 1, failed 1, busy 0
+}
+
+// WithWorkers sets how many tasks run at once: here 3 run and the other 3
+// wait in the queue until a worker is free.
+func ExampleWithWorkers() {
+	pool, err := futures.New(futures.WithWorkers(3))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	var mu sync.Mutex
+	running, most := 0, 0 // tasks running now, and the most seen at once
+	started, release := make(chan struct{}), make(chan struct{})
+	var fs []*futures.Future[int]
+	for i := range 6 {
+		fs = append(fs, futures.Submit(context.Background(), pool, func(ctx context.Context) (int, error) {
+			mu.Lock()
+			running++
+			most = max(most, running)
+			mu.Unlock()
+
+			started <- struct{}{}
+			<-release
+
+			mu.Lock()
+			running--
+			mu.Unlock()
+			return i, nil
+		}))
+	}
+	for range 3 {
+		<-started
+	}
+	s := pool.Stats()
+	fmt.Printf("busy %d, queued %d\n", s.Busy, s.Queued)
+
+	close(release)
+	for range 3 {
+		<-started // the other three, as workers free up
+	}
+	for _, f := range fs {
+		f.Result(context.Background())
+	}
+	mu.Lock()
+	fmt.Println("most at once:", most)
+	mu.Unlock()
+	// Output:
+	// busy 3, queued 3
+	// most at once: 3
+}
+
+// WithQueueSize bounds how many tasks wait for a worker: beyond that, Submit
+// waits for room and TrySubmit fails.
+func ExampleWithQueueSize() {
+	pool, err := futures.New(futures.WithWorkers(1), futures.WithQueueSize(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	futures.Submit(ctx, pool, func(ctx context.Context) (int, error) {
+		close(started)
+		<-release
+		return 0, nil
+	})
+	<-started // the worker is busy; what follows waits in the queue
+
+	wait := func(ctx context.Context) (int, error) { <-release; return 0, nil }
+	for i := 1; i <= 3; i++ {
+		_, err := futures.TrySubmit(ctx, pool, wait)
+		fmt.Printf("task %d: %v, queued %d\n", i, err, pool.Stats().Queued)
+	}
+	close(release)
+	// Output:
+	// task 1: <nil>, queued 1
+	// task 2: <nil>, queued 2
+	// task 3: futures: queue is full, queued 2
+}
+
+// WithName sets the "pool" pprof label of the workers, which shows in CPU and
+// goroutine profiles; an initializer's context carries the labels.
+func ExampleWithName() {
+	labels := make(chan string, 2)
+	pool, err := futures.New(
+		futures.WithName("thumbnails"),
+		futures.WithWorkers(2),
+		futures.WithInitializer(func(ctx context.Context) error {
+			name, _ := pprof.Label(ctx, "pool")
+			worker, _ := pprof.Label(ctx, "worker")
+			labels <- "pool=" + name + " worker=" + worker
+			return nil
+		}),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	got := []string{<-labels, <-labels}
+	slices.Sort(got) // the workers start in any order
+	fmt.Println(strings.Join(got, "\n"))
+	// Output:
+	// pool=thumbnails worker=0
+	// pool=thumbnails worker=1
+}
+
+// WithBuffer bounds how far Map reads ahead of the loop: with a buffer of 2,
+// it reads an input only once the result two places back has been yielded.
+func ExampleWithBuffer() {
+	pool, err := futures.New(futures.WithWorkers(4))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	inputs := func(yield func(int) bool) {
+		for i := range 5 {
+			fmt.Println("read", i)
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	double := func(ctx context.Context, n int) (int, error) { return 2 * n, nil }
+	for v, err := range futures.Map(context.Background(), pool, inputs, double, futures.WithBuffer(2)) {
+		fmt.Println("  got", v, err)
+	}
+	// Output:
+	// read 0
+	// read 1
+	//   got 0 <nil>
+	// read 2
+	//   got 2 <nil>
+	// read 3
+	//   got 4 <nil>
+	// read 4
+	//   got 6 <nil>
+	//   got 8 <nil>
+}
+
+// A panicking OnDone callback goes to the handler set with
+// WithCallbackPanicHandler; the other callbacks still run and the worker
+// goes on.
+func ExampleWithCallbackPanicHandler() {
+	pool, err := futures.New(futures.WithCallbackPanicHandler(func(e *futures.PanicError) {
+		fmt.Println("handler:", e.Value)
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	release, called := make(chan struct{}), make(chan struct{})
+	f := futures.Submit(context.Background(), pool, func(ctx context.Context) (int, error) {
+		<-release
+		return 42, nil
+	})
+	f.OnDone(func(f *futures.Future[int]) { panic("callback bug") })
+	f.OnDone(func(f *futures.Future[int]) {
+		v, _ := f.Result(context.Background())
+		fmt.Println("second callback:", v)
+		close(called)
+	})
+	close(release)
+	<-called
+	fmt.Println("callback panics:", pool.Stats().CallbackPanics)
+	// Output:
+	// handler: callback bug
+	// second callback: 42
+	// callback panics: 1
+}
+
+// A State prints as a lower-case word.
+func ExampleState_String() {
+	fmt.Println(futures.Pending, futures.Running, futures.Cancelled, futures.Finished)
+	// Output: pending running cancelled finished
+}
+
+// A Condition prints as its Go name.
+func ExampleCondition_String() {
+	fmt.Println(futures.FirstCompleted, futures.FirstError, futures.AllCompleted)
+	// Output: FirstCompleted FirstError AllCompleted
+}
+
+// WorkerIndex lets tasks use per-worker state without a lock: here a
+// counter for each worker, which the tasks add to and main sums at the end.
+func ExampleWorkerIndex() {
+	const workers = 4
+	pool, err := futures.New(futures.WithWorkers(workers))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	var counts [workers]int // counts[i] is touched only by worker i
+	for range 100 {
+		futures.Submit(context.Background(), pool, func(ctx context.Context) (struct{}, error) {
+			i, _ := futures.WorkerIndex(ctx)
+			counts[i]++
+			return struct{}{}, nil
+		})
+	}
+	if err := pool.Close(); err != nil { // the tasks' writes happen before Close returns
+		log.Fatal(err)
+	}
+	sum := 0
+	for _, n := range counts {
+		sum += n
+	}
+	fmt.Println("tasks counted:", sum)
+
+	_, ok := futures.WorkerIndex(context.Background())
+	fmt.Println("outside a task:", ok)
+	// Output:
+	// tasks counted: 100
+	// outside a task: false
 }
