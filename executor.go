@@ -62,10 +62,12 @@ func workerOf(ctx context.Context, p *Pool) *worker {
 
 // WorkerIndex returns the index, from 0 to the pool's workers less one, of
 // the worker that runs the task or initializer whose context is ctx (or is
-// an ancestor of ctx), and false for any other context. Tasks can use it to
-// reach per-worker state set up by [WithInitializer], without locking: a
-// worker runs one task at a time, except while a task waits on another of
-// the same pool, which may then run on its behalf with the same index.
+// an ancestor of ctx), and false for any other context. If tasks of several
+// pools are nested, it is the index in the innermost one. Tasks can use it to
+// reach per-worker state set up by [WithInitializer] without locking, as a
+// worker runs one task at a time; but a task waiting on another of the same
+// pool may have it run on its behalf with the same index, and a goroutine
+// that a task starts with its context sees the task's index too.
 func WorkerIndex(ctx context.Context) (int, bool) {
 	if ctx == nil {
 		return 0, false

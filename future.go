@@ -109,7 +109,9 @@ func Submit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T
 
 // TrySubmit is like [Submit] but never waits: if the queue is full it returns
 // [ErrQueueFull], and if the pool is shut down [ErrShutdown] ([ErrBroken] for
-// a broken pool). On error it returns a nil Future, and fn never runs.
+// a broken pool). On error it returns a nil Future, and fn never runs. With a
+// queue of size 0 (see [WithQueueSize]) there is room only when a worker is
+// waiting for a task at that moment, which a new or a busy pool may not have.
 func TrySubmit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) (*Future[T], error) {
 	f := new(Future[T])
 	if err := f.init(ctx, ex, fn); err != nil {
