@@ -29,6 +29,7 @@ const (
 
 var stateNames = [...]string{"pending", "running", "cancelled", "finished"}
 
+// String returns the state's name in lower case, such as "pending".
 func (s State) String() string {
 	if int(s) < len(stateNames) {
 		return stateNames[s]

@@ -20,6 +20,7 @@ const (
 
 var conditionNames = [...]string{"FirstCompleted", "FirstError", "AllCompleted"}
 
+// String returns the condition's Go name, such as "FirstError".
 func (c Condition) String() string {
 	if c >= 0 && int(c) < len(conditionNames) {
 		return conditionNames[c]
