@@ -15,6 +15,13 @@ import (
 // [Pool.Shutdown], [Pool.ShutdownNow] or [Pool.Close]. The pool owns its
 // goroutines: they start in [New] and have all exited when Shutdown returns
 // nil. A Pool is safe for use by multiple goroutines at once.
+//
+// Each submission costs one allocation, its Future (128 bytes for a result
+// of one word), and on a 2-core machine a trivial task costs about 300 ns
+// from Submit to completion, some four times a bare channel send and
+// receive; each item of [Map] costs about the same. The numbers come from
+// bench_test.go and benchmarks/; they matter only for tasks of a few
+// microseconds or less.
 type Pool struct {
 	queue chan task
 	quit  chan struct{} // closed when shutdown begins: wakes waiting submitters
