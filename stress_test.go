@@ -39,6 +39,7 @@ type stormTask struct {
 	cancelled bool // Cancel returned true
 	ran       atomic.Bool
 	completed atomic.Int32 // OnDone calls
+	cancel    context.CancelFunc
 }
 
 var errStorm = errors.New("storm failure")
@@ -109,7 +110,9 @@ func storm(t *testing.T, total int, now bool) {
 				if st.kind == kindBlock {
 					cancel()
 				} else {
-					defer cancel()
+					// Not before the task is done, or a deadline
+					// task would see Canceled instead of its expiry.
+					st.cancel = cancel
 				}
 				if submitted.Add(1) == shutdownAt {
 					shutdown()
@@ -120,6 +123,11 @@ func storm(t *testing.T, total int, now bool) {
 	wg.Wait()
 	require.NoError(t, <-shutdownDone)
 	require.NoError(t, p.Close())
+	for _, st := range tasks {
+		if st.cancel != nil {
+			st.cancel()
+		}
+	}
 
 	var want Stats
 	for _, st := range tasks {
