@@ -1,0 +1,60 @@
+package futures
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// The documented allocation budget: one per submission, one per Map item,
+// at most one per future for AsCompleted.
+
+func TestSubmitAllocatesOnlyItsFuture(t *testing.T) {
+	p := newPool(t, WithWorkers(2))
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := Submit(ctx, p, trivial).Result(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.LessOrEqual(t, allocs, 1.0)
+}
+
+func TestMapAllocatesOncePerItem(t *testing.T) {
+	const items = 1000
+	p := newPool(t, WithWorkers(2))
+	inputs := func(yield func(int) bool) {
+		for i := range items {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	allocs := testing.AllocsPerRun(5, func() {
+		for _, err := range Map(context.Background(), p, inputs, square, WithBuffer(64)) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	// Each run also makes the iterator, the mapper and its ring.
+	assert.LessOrEqual(t, allocs/items, 1.01)
+}
+
+func TestAsCompletedAllocatesAtMostOncePerFuture(t *testing.T) {
+	const futures = 100
+	p := newPool(t, WithWorkers(1), WithQueueSize(futures))
+	gate := make(chan struct{})
+	var fs []*Future[int]
+	for i := range futures {
+		fs = append(fs, gated(t, p, i, gate))
+	}
+	allocs := testing.AllocsPerRun(1, func() {
+		AsCompleted(fs...) // none complete: a callback on each
+	})
+	close(gate)
+	// The slice of distinct futures, the channel, the closure, the
+	// counter, and one callback record per future.
+	assert.LessOrEqual(t, allocs, futures+8.0)
+}
