@@ -40,7 +40,8 @@ func (s State) String() string {
 // A Future is the eventual result of a task given to [Submit] or [TrySubmit]:
 // a value, an error, or a recovered panic. It completes exactly once; from
 // then on every method sees the same outcome. A Future is safe for use by
-// multiple goroutines at once.
+// multiple goroutines at once. Futures come from this package's functions: a
+// Future made otherwise has no task and never completes unless cancelled.
 type Future[T any] struct {
 	state atomic.Uint32 // a State
 	p     *Pool         // nil if the submission was invalid
