@@ -1,6 +1,9 @@
 package futures
 
-import "sync/atomic"
+import (
+	"slices"
+	"sync/atomic"
+)
 
 // AsCompleted returns a channel that delivers each of fs as it completes, and
 // is closed after the last one. Futures already complete when AsCompleted is
@@ -13,7 +16,13 @@ import "sync/atomic"
 // early leaks nothing; the channel and its futures are collected once
 // unreferenced. A future cancelled while queued is delivered at once.
 func AsCompleted[T any](fs ...*Future[T]) <-chan *Future[T] {
-	fs = distinct(fs)
+	return completions(distinct(fs))
+}
+
+// completions returns a channel that delivers each of the distinct futures
+// fs as it completes, those complete now first, and is closed after the last.
+// It reuses the array of fs.
+func completions[T any](fs []*Future[T]) <-chan *Future[T] {
 	ch := make(chan *Future[T], len(fs))
 	if len(fs) == 0 {
 		close(ch)
@@ -60,19 +69,10 @@ func distinct[T any](fs []*Future[T]) []*Future[T] {
 				continue
 			}
 			seen[f] = struct{}{}
-		} else if containsFuture(out, f) {
+		} else if slices.Contains(out, f) {
 			continue
 		}
 		out = append(out, f)
 	}
 	return out
-}
-
-func containsFuture[T any](fs []*Future[T], f *Future[T]) bool {
-	for _, g := range fs {
-		if g == f {
-			return true
-		}
-	}
-	return false
 }

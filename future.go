@@ -103,9 +103,7 @@ func Submit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T
 	if err := f.init(ctx, ex, fn); err != nil {
 		return f
 	}
-	if err := f.p.submit(ctx, f, true); err != nil {
-		f.abort(stateOf(err), err)
-	}
+	f.p.submit(ctx, f)
 	return f
 }
 
@@ -119,7 +117,7 @@ func TrySubmit[T any](ctx context.Context, ex Executor, fn func(context.Context)
 	if err := f.init(ctx, ex, fn); err != nil {
 		return nil, err
 	}
-	if err := f.p.submit(ctx, f, false); err != nil {
+	if err := f.p.trySubmit(f); err != nil {
 		f.p.rejected.Add(1)
 		return nil, err
 	}
@@ -156,13 +154,6 @@ func (f *Future[T]) initBody(ctx context.Context, ex Executor) error {
 	}
 	f.abort(Finished, err)
 	return err
-}
-
-func stateOf(err error) State {
-	if e, ok := err.(*multiError); ok && e.errs[0] == ErrCancelled {
-		return Cancelled
-	}
-	return Finished
 }
 
 // Result waits for the future to complete and returns the task's value and

@@ -129,10 +129,7 @@ func (m *mapper[In, Out]) submit(in In) (refused bool) {
 	it.body = it
 	f := &it.Future
 	f.initBody(m.ctx, m.p) // cannot fail: Map checked its arguments
-	if err := m.p.submit(m.ctx, f, true); err != nil {
-		f.abort(stateOf(err), err)
-		refused = stateOf(err) == Finished
-	}
+	refused = m.p.submit(m.ctx, f)
 	m.ring[(m.head+m.count)%len(m.ring)] = f
 	m.count++
 	return refused

@@ -210,38 +210,64 @@ func (p *Pool) breakWith(err error) {
 	p.drain()
 }
 
-// submit hands t to a worker. If the queue is full and wait is false it
-// returns ErrQueueFull; otherwise it waits for room, for ctx to be done, or
-// for shutdown to begin. On error t is untouched: the caller completes it.
-func (p *Pool) submit(ctx context.Context, t task, wait bool) error {
+// submit hands t to a worker, waiting for room in the queue. If ctx is done
+// first, or shutdown begins, it completes t without running it, as Cancelled
+// or as Finished with the refusal. It reports whether the pool refused t.
+func (p *Pool) submit(ctx context.Context, t task) (refused bool) {
 	p.submitted.Add(1)
-	if p.gate.Add(1)&closedBit != 0 {
-		p.leave()
-		return p.closedErr()
+	if err := p.enter(); err != nil {
+		t.abort(Finished, err)
+		return true
+	}
+	defer p.leave()
+	select {
+	case p.queue <- t:
+		return false
+	default:
+	}
+	if w := workerOf(ctx, p); w != nil {
+		// A task of this pool submits to a full queue. Waiting could
+		// deadlock if every worker did the same: run it here instead.
+		runInline(t, w)
+		return false
+	}
+	select {
+	case p.queue <- t:
+		return false
+	case <-ctx.Done():
+		t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
+		return false
+	case <-p.quit:
+		t.abort(Finished, p.closedErr())
+		return true
+	}
+}
+
+// trySubmit hands t to a worker if the queue has room now. Otherwise it
+// returns ErrQueueFull, or the error of a pool that is shut down, and leaves
+// t untouched.
+func (p *Pool) trySubmit(t task) error {
+	p.submitted.Add(1)
+	if err := p.enter(); err != nil {
+		return err
 	}
 	defer p.leave()
 	select {
 	case p.queue <- t:
 		return nil
 	default:
-	}
-	if !wait {
 		return ErrQueueFull
 	}
-	if w := workerOf(ctx, p); w != nil {
-		// A task of this pool submits to a full queue. Waiting could
-		// deadlock if every worker did the same: run it here instead.
-		runInline(t, w)
-		return nil
-	}
-	select {
-	case p.queue <- t:
-		return nil
-	case <-ctx.Done():
-		return cancelledBy(context.Cause(ctx))
-	case <-p.quit:
+}
+
+// enter begins a submission, or returns the error of a pool that is shut
+// down. A submission that entered must leave.
+func (p *Pool) enter() error {
+	if p.gate.Add(1)&closedBit != 0 {
+		p.leave()
 		return p.closedErr()
 	}
+	return nil
 }
 
 // leave ends a submission; the last one out after shutdown began closes the

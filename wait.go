@@ -2,6 +2,7 @@ package futures
 
 import (
 	"context"
+	"slices"
 	"strconv"
 )
 
@@ -63,38 +64,33 @@ func met[T any](fs []*Future[T], until Condition) bool {
 	for _, f := range fs {
 		if !f.complete() {
 			all = false
-			continue
-		}
-		if until == FirstCompleted || until == FirstError && failed(f) {
+		} else if ends(until, f) {
 			return true
 		}
 	}
 	return all
 }
 
-// failed reports whether the complete future f finished with an error.
-func failed[T any](f *Future[T]) bool {
-	return State(f.state.Load()) == Finished && f.err != nil
+// ends reports whether the completion of f meets the condition until by
+// itself.
+func ends[T any](until Condition, f *Future[T]) bool {
+	failed := State(f.state.Load()) == Finished && f.err != nil
+	return until == FirstCompleted || until == FirstError && failed
 }
 
 // waitFor waits for completions until fs meet the condition or ctx is done.
 func waitFor[T any](ctx context.Context, fs []*Future[T], until Condition) error {
-	// Every future reports its completion here, at most once each, so the
-	// sends never block, even after Wait has returned.
-	ch := make(chan *Future[T], len(fs))
-	notify := func(f *Future[T]) { ch <- f }
-	for _, f := range fs {
-		f.OnDone(notify)
-	}
+	// The channel has room for every future, so the callbacks never
+	// block, even after Wait has returned.
+	done := completions(slices.Clone(fs))
 	for range fs {
-		var f *Future[T]
 		select {
-		case f = <-ch:
+		case f := <-done:
+			if ends(until, f) {
+				return nil
+			}
 		case <-ctx.Done():
 			return context.Cause(ctx)
-		}
-		if until == FirstCompleted || until == FirstError && failed(f) {
-			return nil
 		}
 	}
 	return nil
