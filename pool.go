@@ -65,9 +65,11 @@ type stopReason struct {
 // A worker is one of the pool's goroutines, with counters of its own so that
 // workers do not contend on shared ones.
 type worker struct {
-	pool        *Pool
-	index       int
-	initialized bool // only the worker's goroutine reads and writes it
+	pool  *Pool
+	index int
+	// Only the worker's goroutine reads and writes these two.
+	initialized bool
+	owesYield   bool // see pace
 
 	// Tasks started here; those not yet succeeded, failed or panicked are
 	// running (more than one while a task helps another).
@@ -156,6 +158,7 @@ func (p *Pool) work(w *worker) {
 			if !ok {
 				break
 			}
+			w.pace()
 			if r := p.stop.Load(); r != nil {
 				t.abort(r.state, r.err)
 				continue
@@ -179,6 +182,30 @@ func (p *Pool) next() (task, bool) {
 	}
 	t, ok := <-p.queue
 	return t, ok
+}
+
+// pace lets a submitter that waits for room in the queue refill it in time.
+// A worker that takes a task from a full queue makes the submitter waiting
+// for room runnable, but the scheduler queues it behind the worker itself:
+// while the workers are busy, it runs only once the queue has run dry, and
+// the workers then idle while it refills the queue. So a worker that has
+// seen the queue full yields once the queue is half empty, and the submitter
+// refills it while the other half keeps the workers busy. On 2 cores this
+// cut the time of 2 µs tasks from one submitter by about a seventh
+// (benchmarks/, Pool/workload=cpu2us/producers=1) and cost nothing
+// measurable for tiny tasks.
+func (w *worker) pace() {
+	c := cap(w.pool.queue)
+	if c == 0 {
+		return
+	}
+	switch n := len(w.pool.queue); {
+	case n == c:
+		w.owesYield = true
+	case w.owesYield && n <= c/2:
+		w.owesYield = false
+		runtime.Gosched()
+	}
 }
 
 // initialize runs the initializer, turning a panic into an error.
