@@ -35,7 +35,10 @@ func (c Condition) String() string {
 // left out. If ctx is done first, Wait returns the split at that moment and
 // [context.Cause] of ctx. With no futures it returns at once.
 //
-// Wait starts no goroutine. A nil ctx or an unknown condition gets an error
+// Wait starts no goroutine. Like [Future.Result], AllCompleted called from
+// inside a task of the futures' pool with the task's context runs the tasks
+// no worker has started yet on the calling worker, so that it cannot
+// deadlock the pool. A nil ctx or an unknown condition gets an error
 // matching [ErrInvalidOption].
 func Wait[T any](ctx context.Context, fs []*Future[T], until Condition) (done, pending []*Future[T], err error) {
 	if ctx == nil {
@@ -45,7 +48,11 @@ func Wait[T any](ctx context.Context, fs []*Future[T], until Condition) (done, p
 		return nil, nil, invalidf("Wait: unknown condition %v", until)
 	}
 	fs = distinct(fs)
-	if !met(fs, until) {
+	switch {
+	case met(fs, until):
+	case until == AllCompleted:
+		err = waitAll(ctx, fs)
+	default:
 		err = waitFor(ctx, fs, until)
 	}
 	for _, f := range fs {
@@ -76,6 +83,22 @@ func met[T any](fs []*Future[T], until Condition) bool {
 func ends[T any](until Condition, f *Future[T]) bool {
 	failed := State(f.state.Load()) == Finished && f.err != nil
 	return until == FirstCompleted || until == FirstError && failed
+}
+
+// waitAll waits until every future of fs is complete or ctx is done. It
+// waits for the last one first: tasks mostly complete in the order they were
+// submitted, so it usually blocks once, where waiting for each in turn may
+// wake the caller once per future. It needs no callbacks, and so no
+// allocation, unless ctx can be cancelled.
+func waitAll[T any](ctx context.Context, fs []*Future[T]) error {
+	for _, f := range slices.Backward(fs) {
+		if !f.complete() {
+			if err := f.wait(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // waitFor waits for completions until fs meet the condition or ctx is done.

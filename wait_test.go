@@ -3,7 +3,9 @@ package futures
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -88,6 +90,37 @@ func TestWaitAllCompleted(t *testing.T) {
 	for i, f := range fs {
 		assert.Equal(t, i, value(t, f))
 	}
+}
+
+// A task that waits for all of the tasks it submitted to its own pool, with
+// its own context, has them run on its worker rather than deadlocking a pool
+// whose only worker it occupies.
+func TestWaitAllCompletedFromATaskCannotDeadlock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, WithWorkers(1))
+		outer := Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+			fs := make([]*Future[int], 5)
+			for i := range fs {
+				fs[i] = Submit(ctx, p, func(context.Context) (int, error) { return i, nil })
+			}
+			done, pending, err := Wait(ctx, fs, AllCompleted)
+			if err != nil || len(done) != len(fs) || len(pending) != 0 {
+				return 0, fmt.Errorf("Wait: %d done, %d pending, %v", len(done), len(pending), err)
+			}
+			sum := 0
+			for _, f := range done {
+				v, err := f.Result(ctx)
+				if err != nil {
+					return 0, err
+				}
+				sum += v
+			}
+			return sum, nil
+		})
+		v, err := outer.Result(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, 0+1+2+3+4, v)
+	})
 }
 
 func TestWaitContextEnds(t *testing.T) {
