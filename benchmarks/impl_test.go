@@ -39,12 +39,14 @@ type poolImpl struct {
 }
 
 var poolImpls = []poolImpl{
-	{name: "futures", open: openFutures(false)},
-	{name: "futures-result", results: true, open: openFutures(true)},
+	{name: "futures", open: openFutures(waitGroup)},
+	{name: "futures-wait", open: openFutures(waitAll)},
+	{name: "futures-result", results: true, open: openFutures(waitEach)},
 	{name: "chanpool", open: openChanPool},
 	{name: "goroutines", open: openGoroutines},
 	{name: "ants", open: openAnts},
 	{name: "pond", open: openPond},
+	{name: "pond-task", open: openPondTask},
 	{name: "pond-result", results: true, open: openPondResult},
 	{name: "conc", open: openConc},
 	{name: "conc-result", results: true, open: openConcResult},
@@ -69,46 +71,78 @@ func spread(n, producers int, fn func(lo, hi int) uint64) uint64 {
 	return sum.Load()
 }
 
-// futuresRunner submits with futures.Submit and waits with Result on each
-// future: the library has no group to wait on.
+// futuresRunner submits with futures.Submit. How it waits depends on
+// wait: waitGroup ignores the futures and counts the tasks down with a
+// sync.WaitGroup, as the runners of the libraries without futures do;
+// waitAll keeps them and waits with futures.Wait; waitEach sums every
+// result, waiting with Result on each future in turn.
 type futuresRunner struct {
-	p       *futures.Pool
-	collect bool // sum the results and check the errors
-	fs      []*futures.Future[uint64]
+	p    *futures.Pool
+	wait futuresWait
+	fs   []*futures.Future[uint64]
 }
 
-func openFutures(collect bool) func(int) (runner, error) {
+type futuresWait int
+
+const (
+	waitGroup futuresWait = iota
+	waitAll
+	waitEach
+)
+
+func openFutures(wait futuresWait) func(int) (runner, error) {
 	return func(workers int) (runner, error) {
 		p, err := futures.New(futures.WithWorkers(workers))
 		if err != nil {
 			return nil, err
 		}
-		return &futuresRunner{p: p, collect: collect}, nil
+		return &futuresRunner{p: p, wait: wait}, nil
 	}
 }
 
 func (r *futuresRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
+	ctx := context.Background()
+	if r.wait == waitGroup {
+		var wg sync.WaitGroup
+		wg.Add(n)
+		task := func(context.Context) (uint64, error) {
+			consume(fn(1))
+			wg.Done()
+			return 0, nil
+		}
+		spread(n, producers, func(lo, hi int) uint64 {
+			for range hi - lo {
+				futures.Submit(ctx, r.p, task)
+			}
+			return 0
+		})
+		wg.Wait()
+		return 0
+	}
 	if len(r.fs) < n {
 		r.fs = make([]*futures.Future[uint64], n)
 	}
 	return spread(n, producers, func(lo, hi int) uint64 {
-		ctx := context.Background()
 		task := func(context.Context) (uint64, error) { return fn(1), nil }
 		fs := r.fs[lo:hi]
 		for i := range fs {
 			fs[i] = futures.Submit(ctx, r.p, task)
 		}
 		var sum uint64
-		for i, f := range fs {
-			v, err := f.Result(ctx)
-			if r.collect {
+		if r.wait == waitAll {
+			if _, pending, err := futures.Wait(ctx, fs, futures.AllCompleted); err != nil || len(pending) > 0 {
+				panic(fmt.Sprintf("Wait: %d pending, %v", len(pending), err))
+			}
+		} else {
+			for _, f := range fs {
+				v, err := f.Result(ctx)
 				if err != nil {
 					panic(err)
 				}
 				sum += v
 			}
-			fs[i] = nil
 		}
+		clear(fs)
 		return sum
 	})
 }
@@ -251,6 +285,33 @@ func (r *pondRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
 func (r *pondRunner) close() error {
 	r.p.StopAndWait()
 	return nil
+}
+
+// pondTaskRunner uses Submit, pond's submission that returns a Task to wait
+// on, and ignores the Task: the counterpart of futures.
+type pondTaskRunner struct {
+	pondRunner
+}
+
+func openPondTask(workers int) (runner, error) {
+	return &pondTaskRunner{pondRunner{p: pond.NewPool(workers)}}, nil
+}
+
+func (r *pondTaskRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
+	var wg sync.WaitGroup
+	wg.Add(n)
+	task := func() {
+		consume(fn(1))
+		wg.Done()
+	}
+	spread(n, producers, func(lo, hi int) uint64 {
+		for range hi - lo {
+			r.p.Submit(task)
+		}
+		return 0
+	})
+	wg.Wait()
+	return 0
 }
 
 // pondResultRunner is pond's counterpart of futures-result: a result pool,

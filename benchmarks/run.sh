@@ -133,13 +133,17 @@ $shown
 
 Per workload, the median of each implementation and its ratio to \`impl=futures\` in the same
 group (below 1: faster than futures). Allocations and bytes are per task (per item for Map).
-\`futures\` submits and then waits with \`Result\` on each future; \`futures-result\`, \`pond-result\`
-and \`conc-result\` also collect every result; the others wait with a \`sync.WaitGroup\` or their
+\`futures\` submits with \`futures.Submit\`, ignores the futures and waits with a \`sync.WaitGroup\`,
+as the runners of the libraries without futures do (\`pond\` uses pond's \`Go\`, which returns no
+handle); \`futures-wait\` keeps the futures and waits with \`futures.Wait\`; \`pond-task\` uses
+pond's \`Submit\`, which returns a \`Task\` (ignored). \`futures-result\`, \`pond-result\` and
+\`conc-result\` also collect every result; the others wait with a \`sync.WaitGroup\` or their
 own group. See \`impl_test.go\`.
 
 The floors to read them against: for \`tiny\`, \`chanpool\` (a channel send and receive per task);
 for \`cpu2us\`, \`Work/workload=cpu2us\` divided by the 2 workers, reached only when both cores are
 free for this process; for \`sleep1ms\`, \`Work/workload=sleep1ms\` divided by the 100 workers.
+In SleepBound, \`impl=waves\` is the floor of that benchmark: its sleeps with no pool at all.
 All of them are in the last table of this section.
 
 ![median ns/task per implementation](results/chart.svg)
