@@ -3,6 +3,7 @@ package futures
 import (
 	"context"
 	"log"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -188,6 +189,15 @@ func (f *Future[T]) wait(ctx context.Context) error {
 	if f.p != nil && State(f.state.Load()) == Pending {
 		if w := workerOf(ctx, f.p); w != nil {
 			runInline(f, w)
+		}
+	}
+	// Unless ctx is done already, spin briefly before blocking, as an idle
+	// worker does before it parks: a future about to complete spares both
+	// sides a wake-up.
+	for i := 0; i < 3 && ctx.Err() == nil; i++ {
+		runtime.Gosched()
+		if f.complete() {
+			return nil
 		}
 	}
 	done := ctx.Done()
