@@ -82,7 +82,7 @@ func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In
 	if o.buffer < 1 {
 		return nil, invalidf("WithBuffer(%d): need a buffer of at least 1", o.buffer)
 	}
-	if p.gate.Load()&closedBit != 0 {
+	if p.entered.Load()&closedBit != 0 {
 		return nil, p.closedErr()
 	}
 	return &mapper[In, Out]{ctx: ctx, p: p, fn: fn, ring: make([]*Future[Out], o.buffer)}, nil

@@ -26,10 +26,12 @@ type Pool struct {
 	queue chan task
 	quit  chan struct{} // closed when shutdown begins: wakes waiting submitters
 
-	// gate counts the submissions in flight in its low bits and has
-	// closedBit set once shutdown begins. The queue is closed, letting
-	// the workers exit, once the bit is set and no submission is in flight.
-	gate      atomic.Uint64
+	// entered counts the submissions that reached the pool, and has
+	// closedBit set once shutdown begins; left counts those that are done
+	// with the queue. The queue is closed, letting the workers exit, once
+	// the bit is set and every submission has left.
+	entered   atomic.Uint64
+	left      atomic.Uint64
 	quitOnce  sync.Once
 	queueOnce sync.Once
 
@@ -49,7 +51,6 @@ type Pool struct {
 	name    string
 	onPanic func(*PanicError)
 
-	submitted      atomic.Uint64
 	cancelled      atomic.Uint64
 	rejected       atomic.Uint64
 	callbackPanics atomic.Uint64
@@ -241,7 +242,6 @@ func (p *Pool) breakWith(err error) {
 // first, or shutdown begins, it completes t without running it, as Cancelled
 // or as Finished with the refusal. It reports whether the pool refused t.
 func (p *Pool) submit(ctx context.Context, t task) (refused bool) {
-	p.submitted.Add(1)
 	if err := p.enter(); err != nil {
 		t.abort(Finished, err)
 		return true
@@ -274,7 +274,6 @@ func (p *Pool) submit(ctx context.Context, t task) (refused bool) {
 // returns ErrQueueFull, or the error of a pool that is shut down, and leaves
 // t untouched.
 func (p *Pool) trySubmit(t task) error {
-	p.submitted.Add(1)
 	if err := p.enter(); err != nil {
 		return err
 	}
@@ -290,7 +289,7 @@ func (p *Pool) trySubmit(t task) error {
 // enter begins a submission, or returns the error of a pool that is shut
 // down. A submission that entered must leave.
 func (p *Pool) enter() error {
-	if p.gate.Add(1)&closedBit != 0 {
+	if p.entered.Add(1)&closedBit != 0 {
 		p.leave()
 		return p.closedErr()
 	}
@@ -300,7 +299,15 @@ func (p *Pool) enter() error {
 // leave ends a submission; the last one out after shutdown began closes the
 // queue.
 func (p *Pool) leave() {
-	if p.gate.Add(^uint64(0)) == closedBit {
+	p.closeIfLeft(p.left.Add(1))
+}
+
+// closeIfLeft closes the queue if shutdown has begun and left, read before
+// entered, has caught up with it. Both only grow and left never passes
+// entered, so if they are equal, every submission had left when left was
+// read, and any later one finds the bit set and does not send.
+func (p *Pool) closeIfLeft(left uint64) {
+	if e := p.entered.Load(); e&closedBit != 0 && e&^closedBit == left {
 		p.closeQueue()
 	}
 }
@@ -332,9 +339,8 @@ func runInline(t task, w *worker) {
 func (p *Pool) beginShutdown() {
 	p.quitOnce.Do(func() {
 		close(p.quit)
-		if p.gate.Or(closedBit) == 0 {
-			p.closeQueue()
-		}
+		p.entered.Or(closedBit)
+		p.closeIfLeft(p.left.Load())
 	})
 }
 
@@ -417,7 +423,7 @@ func (p *Pool) Stats() Stats {
 	s := Stats{
 		Workers:        int(p.live.Load()),
 		Queued:         len(p.queue),
-		Submitted:      p.submitted.Load(),
+		Submitted:      p.entered.Load() &^ closedBit,
 		Cancelled:      p.cancelled.Load(),
 		Rejected:       p.rejected.Load(),
 		CallbackPanics: p.callbackPanics.Load(),
