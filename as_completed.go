@@ -1,6 +1,8 @@
 package futures
 
 import (
+	"hash/maphash"
+	"math/bits"
 	"slices"
 	"sync/atomic"
 )
@@ -56,23 +58,31 @@ func completions[T any](fs []*Future[T]) <-chan *Future[T] {
 // their first appearance, in a new slice.
 func distinct[T any](fs []*Future[T]) []*Future[T] {
 	out := make([]*Future[T], 0, len(fs))
-	var seen map[*Future[T]]struct{}
-	if len(fs) > 16 {
-		seen = make(map[*Future[T]]struct{}, len(fs))
+	if len(fs) <= 16 {
+		for _, f := range fs {
+			if f != nil && !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+		return out
 	}
+	// The futures seen, in a hash table with linear probing, at most half
+	// full: for thousands of futures, this costs a third of a map.
+	seen := make([]*Future[T], 1<<bits.Len(uint(2*len(fs))))
+	mask := uint64(len(seen) - 1)
 	for _, f := range fs {
 		if f == nil {
 			continue
 		}
-		if seen != nil {
-			if _, ok := seen[f]; ok {
-				continue
+		for i := maphash.Comparable(seed, f) & mask; seen[i] != f; i = (i + 1) & mask {
+			if seen[i] == nil {
+				seen[i] = f
+				out = append(out, f)
+				break
 			}
-			seen[f] = struct{}{}
-		} else if slices.Contains(out, f) {
-			continue
 		}
-		out = append(out, f)
 	}
 	return out
 }
+
+var seed = maphash.MakeSeed()

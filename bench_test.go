@@ -267,3 +267,39 @@ func BenchmarkAsCompleted(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/future")
 	})
 }
+
+// BenchmarkWait measures Wait(AllCompleted) per future, over futures that
+// are already complete (Wait's own cost) and futures that complete while it
+// waits.
+func BenchmarkWait(b *testing.B) {
+	const batch = 1000
+	ctx := context.Background()
+	b.Run("complete", func(b *testing.B) {
+		b.ReportAllocs()
+		p := benchPool(b, 2)
+		fs := make([]*Future[int], batch)
+		for i := range fs {
+			fs[i] = Submit(ctx, p, trivial)
+		}
+		for b.Loop() {
+			if _, pending, err := Wait(ctx, fs, AllCompleted); err != nil || len(pending) > 0 {
+				b.Fatal(len(pending), err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/future")
+	})
+	b.Run("pending", func(b *testing.B) {
+		b.ReportAllocs()
+		p := benchPool(b, 2)
+		fs := make([]*Future[int], batch)
+		for b.Loop() {
+			for i := range fs {
+				fs[i] = Submit(ctx, p, trivial)
+			}
+			if _, pending, err := Wait(ctx, fs, AllCompleted); err != nil || len(pending) > 0 {
+				b.Fatal(len(pending), err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/future")
+	})
+}

@@ -55,14 +55,34 @@ func Wait[T any](ctx context.Context, fs []*Future[T], until Condition) (done, p
 	default:
 		err = waitFor(ctx, fs, until)
 	}
-	for _, f := range fs {
-		if f.complete() {
-			done = append(done, f)
-		} else {
-			pending = append(pending, f)
-		}
-	}
+	done, pending = split(fs)
 	return done, pending, err
+}
+
+// split returns the complete futures of fs and the others, in order. If all
+// are complete, done is fs itself.
+func split[T any](fs []*Future[T]) (done, pending []*Future[T]) {
+	for i, f := range fs {
+		if f.complete() {
+			continue
+		}
+		// fs[:i] are complete: sort out the rest.
+		if i > 0 {
+			done = slices.Clip(fs[:i])
+		}
+		for _, f := range fs[i:] {
+			if f.complete() {
+				done = append(done, f)
+			} else {
+				pending = append(pending, f)
+			}
+		}
+		return done, pending
+	}
+	if len(fs) == 0 {
+		return nil, nil
+	}
+	return fs, nil
 }
 
 // met reports whether fs meet the condition now.

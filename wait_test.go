@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"testing/synctest"
 
@@ -153,4 +154,53 @@ func TestWaitBadInput(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidOption)
 	assert.Equal(t, "Condition(7)", Condition(7).String())
 	assert.Equal(t, "FirstError", FirstError.String())
+}
+
+func TestSplitKeepsOrder(t *testing.T) {
+	complete := func() *Future[int] {
+		f := new(Future[int])
+		f.Cancel()
+		return f
+	}
+	c1, c2, c3 := complete(), complete(), complete()
+	p1, p2 := new(Future[int]), new(Future[int])
+	tests := []struct {
+		name                string
+		give, done, pending []*Future[int]
+	}{
+		{name: "none", give: []*Future[int]{}},
+		{name: "all complete", give: []*Future[int]{c1, c2}, done: []*Future[int]{c1, c2}},
+		{name: "none complete", give: []*Future[int]{p1, p2}, pending: []*Future[int]{p1, p2}},
+		{
+			name:    "mixed",
+			give:    []*Future[int]{c1, p1, c2, p2, c3},
+			done:    []*Future[int]{c1, c2, c3},
+			pending: []*Future[int]{p1, p2},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			give := slices.Clone(tt.give)
+			done, pending := split(give)
+			assert.Equal(t, tt.done, done)
+			assert.Equal(t, tt.pending, pending)
+			assert.Equal(t, tt.give, give, "split changed its input")
+		})
+	}
+}
+
+func TestDistinct(t *testing.T) {
+	for _, n := range []int{3, 16, 17, 1000} {
+		fs := make([]*Future[int], n)
+		for i := range fs {
+			fs[i] = new(Future[int])
+		}
+		// Every future twice, with nils between, in an order that is not
+		// the first appearance's.
+		give := append(slices.Clone(fs), nil)
+		for i := range fs {
+			give = append(give, fs[len(fs)-1-i], nil)
+		}
+		assert.Equal(t, fs, distinct(give), "n=%d", n)
+	}
 }
