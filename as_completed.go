@@ -74,7 +74,7 @@ func distinct[T any](fs []*Future[T]) []*Future[T] {
 		if f == nil {
 			continue
 		}
-		for i := maphash.Comparable(seed, f) & mask; seen[i] != f; i = (i + 1) & mask {
+		for i := maphash.Comparable(hashSeed, f) & mask; seen[i] != f; i = (i + 1) & mask {
 			if seen[i] == nil {
 				seen[i] = f
 				out = append(out, f)
@@ -85,4 +85,5 @@ func distinct[T any](fs []*Future[T]) []*Future[T] {
 	return out
 }
 
-var seed = maphash.MakeSeed()
+// hashSeed seeds the hashes of distinct.
+var hashSeed = maphash.MakeSeed()
