@@ -100,11 +100,10 @@ func (fn funcCaller[T]) call(ctx context.Context) (T, error) { return fn(ctx) }
 // waiting for room in a full queue, so that nested submission cannot
 // deadlock.
 func Submit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) *Future[T] {
-	f := new(Future[T])
-	if err := f.init(ctx, ex, fn); err != nil {
-		return f
+	f, err := newFuture(ctx, ex, fn)
+	if err == nil {
+		f.p.submit(ctx, f)
 	}
-	f.p.submit(ctx, f)
 	return f
 }
 
@@ -114,8 +113,8 @@ func Submit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T
 // queue of size 0 (see [WithQueueSize]) there is room only when a worker is
 // waiting for a task at that moment, which a new or a busy pool may not have.
 func TrySubmit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) (*Future[T], error) {
-	f := new(Future[T])
-	if err := f.init(ctx, ex, fn); err != nil {
+	f, err := newFuture(ctx, ex, fn)
+	if err != nil {
 		return nil, err
 	}
 	if err := f.p.trySubmit(f); err != nil {
@@ -125,18 +124,9 @@ func TrySubmit[T any](ctx context.Context, ex Executor, fn func(context.Context)
 	return f, nil
 }
 
-// init makes f a pending future of fn on ex's pool, or one already complete
-// with the error of an invalid argument, which it returns.
-func (f *Future[T]) init(ctx context.Context, ex Executor, fn func(context.Context) (T, error)) error {
-	if fn != nil {
-		f.body = funcCaller[T](fn)
-	}
-	return f.initBody(ctx, ex)
-}
-
-// initBody is init for a future whose body is set.
-func (f *Future[T]) initBody(ctx context.Context, ex Executor) error {
-	f.ctx.Context = ctx
+// newFuture returns a pending future of fn on ex's pool; or, if an argument
+// is invalid, a future already complete with the error, and the error.
+func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) (*Future[T], error) {
 	var p *Pool
 	if ex != nil {
 		p = ex.pool()
@@ -145,16 +135,18 @@ func (f *Future[T]) initBody(ctx context.Context, ex Executor) error {
 	switch {
 	case p == nil:
 		err = errNilExecutor
-	case f.body == nil:
+	case fn == nil:
 		err = errNilFunc
 	case ctx == nil:
 		err = errNilContext
 	default:
-		f.p = p
-		return nil
+		// One composite literal, which the compiler can store into the
+		// new object without write barriers.
+		return &Future[T]{p: p, body: funcCaller[T](fn), ctx: taskContext{Context: ctx}}, nil
 	}
+	f := new(Future[T])
 	f.abort(Finished, err)
-	return err
+	return f, err
 }
 
 // Result waits for the future to complete and returns the task's value and

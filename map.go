@@ -125,10 +125,13 @@ func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) 
 
 // submit submits the task for in and reports whether the pool refused it.
 func (m *mapper[In, Out]) submit(in In) (refused bool) {
-	it := &mapItem[In, Out]{in: in, fn: m.fn}
+	it := &mapItem[In, Out]{
+		Future: Future[Out]{p: m.p, ctx: taskContext{Context: m.ctx}},
+		in:     in,
+		fn:     m.fn,
+	}
 	it.body = it
 	f := &it.Future
-	f.initBody(m.ctx, m.p) // cannot fail: Map checked its arguments
 	refused = m.p.submit(m.ctx, f)
 	m.ring[(m.head+m.count)%len(m.ring)] = f
 	m.count++
