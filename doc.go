@@ -73,11 +73,10 @@
 // A task may submit to its own pool and wait for the results, to any depth, on
 // any pool, including one worker with a queue of 0, without deadlock,
 // provided it passes its own context (or one derived from it) to [Submit],
-// [Future.Result], [Wait] with AllCompleted, and [Map]. That context tells the
-// pool that the caller is one of its workers: Submit then runs the task at
-// once on the calling worker if the queue is full, and Result and Wait run a
-// task that no worker has started yet on the calling worker instead of
-// waiting for one.
+// [Future.Result], [Wait] and [Map]. That context tells the pool that the
+// caller is one of its workers: Submit then runs the task at once on the
+// calling worker if the queue is full, and Result and Wait run a task that no
+// worker has started yet on the calling worker instead of waiting for one.
 //
 // Once a task has completed, the pool holds neither its function nor its
 // result: the future alone holds the result. Once Shutdown has returned nil,
@@ -86,8 +85,7 @@
 // What can still block: a task waiting for something the pool does not know
 // about (a channel or lock of its own, a future of another pool), or passing
 // [context.Background] rather than its own context to Submit or Result;
-// [Wait] with FirstCompleted or FirstError, and [AsCompleted], which do not
-// run the tasks they wait for; a
+// receiving from [AsCompleted], which cannot run the tasks it waits for; a
 // slow OnDone callback, which holds up the worker that runs it; and
 // [Pool.Close], or Shutdown with a context unrelated to the task, called from
 // a task of the same pool, which waits for itself.

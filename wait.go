@@ -35,10 +35,11 @@ func (c Condition) String() string {
 // left out. If ctx is done first, Wait returns the split at that moment and
 // [context.Cause] of ctx. With no futures it returns at once.
 //
-// Wait starts no goroutine. Like [Future.Result], AllCompleted called from
-// inside a task of the futures' pool with the task's context runs the tasks
-// no worker has started yet on the calling worker, so that it cannot
-// deadlock the pool. A nil ctx or an unknown condition gets an error
+// Wait starts no goroutine. Like [Future.Result], Wait called from inside a
+// task of the futures' pool with the task's context runs the tasks that no
+// worker has started yet on the calling worker, one at a time (for
+// FirstCompleted and FirstError, until the condition holds), so that it
+// cannot deadlock the pool. A nil ctx or an unknown condition gets an error
 // matching [ErrInvalidOption].
 func Wait[T any](ctx context.Context, fs []*Future[T], until Condition) (done, pending []*Future[T], err error) {
 	if ctx == nil {
@@ -52,7 +53,7 @@ func Wait[T any](ctx context.Context, fs []*Future[T], until Condition) (done, p
 	case met(fs, until):
 	case until == AllCompleted:
 		err = waitAll(ctx, fs)
-	default:
+	case !help(ctx, fs, until):
 		err = waitFor(ctx, fs, until)
 	}
 	done, pending = split(fs)
@@ -119,6 +120,30 @@ func waitAll[T any](ctx context.Context, fs []*Future[T]) error {
 		}
 	}
 	return nil
+}
+
+// help runs the futures of fs that no worker has started, one at a time,
+// until one meets the condition until, if ctx is that of a task of their
+// pool: called from a task, Wait would otherwise wait for workers that may
+// all be waiting too. It reports whether the condition is met.
+func help[T any](ctx context.Context, fs []*Future[T], until Condition) bool {
+	w, _ := ctx.Value(workerKey{}).(*worker)
+	if w == nil {
+		return false
+	}
+	for _, f := range fs {
+		if ctx.Err() != nil {
+			return false
+		}
+		if f.p != w.pool || State(f.state.Load()) != Pending {
+			continue
+		}
+		runInline(f, w)
+		if f.complete() && ends(until, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // waitFor waits for completions until fs meet the condition or ctx is done.

@@ -93,35 +93,50 @@ func TestWaitAllCompleted(t *testing.T) {
 	}
 }
 
-// A task that waits for all of the tasks it submitted to its own pool, with
-// its own context, has them run on its worker rather than deadlocking a pool
-// whose only worker it occupies.
-func TestWaitAllCompletedFromATaskCannotDeadlock(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := newPool(t, WithWorkers(1))
-		outer := Submit(context.Background(), p, func(ctx context.Context) (int, error) {
-			fs := make([]*Future[int], 5)
-			for i := range fs {
-				fs[i] = Submit(ctx, p, func(context.Context) (int, error) { return i, nil })
-			}
-			done, pending, err := Wait(ctx, fs, AllCompleted)
-			if err != nil || len(done) != len(fs) || len(pending) != 0 {
-				return 0, fmt.Errorf("Wait: %d done, %d pending, %v", len(done), len(pending), err)
-			}
-			sum := 0
-			for _, f := range done {
-				v, err := f.Result(ctx)
-				if err != nil {
-					return 0, err
-				}
-				sum += v
-			}
-			return sum, nil
+// A task that waits for the tasks it submitted to its own pool, with its own
+// context, has them run on its worker rather than deadlocking a pool whose
+// only worker it occupies, whatever the condition.
+func TestWaitFromATaskCannotDeadlock(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		until    Condition
+		wantDone int // futures complete when Wait returns
+	}{
+		// The worker runs the pending tasks in order until the condition
+		// holds: the first completes at once, the third fails.
+		{until: FirstCompleted, wantDone: 1},
+		{until: FirstError, wantDone: 3},
+		{until: AllCompleted, wantDone: 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.until.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t, WithWorkers(1))
+				outer := Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+					fs := make([]*Future[int], 5)
+					for i := range fs {
+						fs[i] = Submit(ctx, p, func(context.Context) (int, error) {
+							if i == 2 {
+								return 0, boom
+							}
+							return i, nil
+						})
+					}
+					done, pending, err := Wait(ctx, fs, tt.until)
+					if err != nil {
+						return 0, err
+					}
+					if len(done)+len(pending) != len(fs) {
+						return 0, fmt.Errorf("Wait: %d done, %d pending", len(done), len(pending))
+					}
+					return len(done), nil
+				})
+				n, err := outer.Result(context.Background())
+				require.NoError(t, err)
+				assert.Equal(t, tt.wantDone, n)
+			})
 		})
-		v, err := outer.Result(context.Background())
-		require.NoError(t, err)
-		assert.Equal(t, 0+1+2+3+4, v)
-	})
+	}
 }
 
 func TestWaitContextEnds(t *testing.T) {
