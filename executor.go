@@ -51,13 +51,19 @@ func (c *taskContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
+// workerIn returns the worker whose task (or initializer) ctx belongs to, or
+// nil.
+func workerIn(ctx context.Context) *worker {
+	w, _ := ctx.Value(workerKey{}).(*worker)
+	return w
+}
+
 // workerOf returns the worker of p whose task ctx belongs to, or nil.
 func workerOf(ctx context.Context, p *Pool) *worker {
-	w, _ := ctx.Value(workerKey{}).(*worker)
-	if w == nil || w.pool != p {
-		return nil
+	if w := workerIn(ctx); w != nil && w.pool == p {
+		return w
 	}
-	return w
+	return nil
 }
 
 // WorkerIndex returns the index, from 0 to the pool's workers less one, of
@@ -72,7 +78,7 @@ func WorkerIndex(ctx context.Context) (int, bool) {
 	if ctx == nil {
 		return 0, false
 	}
-	w, _ := ctx.Value(workerKey{}).(*worker)
+	w := workerIn(ctx)
 	if w == nil {
 		return 0, false
 	}

@@ -178,19 +178,15 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 }
 
 func (f *Future[T]) wait(ctx context.Context) error {
-	if f.p != nil && State(f.state.Load()) == Pending {
-		if w := workerOf(ctx, f.p); w != nil {
-			runInline(f, w)
-		}
-	}
+	f.helpOn(workerIn(ctx))
 	// Unless ctx is done already, spin briefly before blocking, as an idle
 	// worker does before it parks: a future about to complete spares both
 	// sides a wake-up.
-	for i := 0; i < 3 && ctx.Err() == nil; i++ {
+	for i := 0; i < 3 && !f.complete() && ctx.Err() == nil; i++ {
 		runtime.Gosched()
-		if f.complete() {
-			return nil
-		}
+	}
+	if f.complete() {
+		return nil
 	}
 	done := ctx.Done()
 	if done == nil {
@@ -202,6 +198,15 @@ func (f *Future[T]) wait(ctx context.Context) error {
 		return nil
 	case <-done:
 		return context.Cause(ctx)
+	}
+}
+
+// helpOn runs f on w, a worker waiting for f from a task of its own, if f
+// belongs to w's pool and no worker has started it: otherwise a pool whose
+// workers all wait for queued tasks would deadlock. w may be nil.
+func (f *Future[T]) helpOn(w *worker) {
+	if w != nil && f.p == w.pool && State(f.state.Load()) == Pending {
+		runInline(f, w)
 	}
 }
 

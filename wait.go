@@ -127,7 +127,7 @@ func waitAll[T any](ctx context.Context, fs []*Future[T]) error {
 // pool: called from a task, Wait would otherwise wait for workers that may
 // all be waiting too. It reports whether the condition is met.
 func help[T any](ctx context.Context, fs []*Future[T], until Condition) bool {
-	w, _ := ctx.Value(workerKey{}).(*worker)
+	w := workerIn(ctx)
 	if w == nil {
 		return false
 	}
@@ -135,10 +135,7 @@ func help[T any](ctx context.Context, fs []*Future[T], until Condition) bool {
 		if ctx.Err() != nil {
 			return false
 		}
-		if f.p != w.pool || State(f.state.Load()) != Pending {
-			continue
-		}
-		runInline(f, w)
+		f.helpOn(w)
 		if f.complete() && ends(until, f) {
 			return true
 		}
