@@ -71,6 +71,26 @@ func spread(n, producers int, fn func(lo, hi int) uint64) uint64 {
 	return sum.Load()
 }
 
+// countDown runs n tasks of fn(1), handing each to submit from producers
+// goroutines (the same func every time), and waits for them with a
+// sync.WaitGroup: how a caller waits for a pool that hands back nothing per
+// task.
+func countDown(n, producers int, fn func(uint64) uint64, submit func(task func())) {
+	var wg sync.WaitGroup
+	wg.Add(n)
+	task := func() {
+		consume(fn(1))
+		wg.Done()
+	}
+	spread(n, producers, func(lo, hi int) uint64 {
+		for range hi - lo {
+			submit(task)
+		}
+		return 0
+	})
+	wg.Wait()
+}
+
 // futuresRunner submits with futures.Submit. How it waits depends on
 // wait: waitGroup ignores the futures and counts the tasks down with a
 // sync.WaitGroup, as the runners of the libraries without futures do;
@@ -169,19 +189,9 @@ func openChanPool(workers int) (runner, error) {
 }
 
 func (p *chanPool) run(n, producers int, fn func(uint64) uint64) uint64 {
-	var wg sync.WaitGroup
-	wg.Add(n)
-	task := func() {
-		consume(fn(1))
-		wg.Done()
-	}
-	spread(n, producers, func(lo, hi int) uint64 {
-		for range hi - lo {
-			p.tasks <- task
-		}
-		return 0
+	countDown(n, producers, fn, func(task func()) {
+		p.tasks <- task
 	})
-	wg.Wait()
 	return 0
 }
 
@@ -233,21 +243,11 @@ func openAnts(workers int) (runner, error) {
 }
 
 func (r *antsRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
-	var wg sync.WaitGroup
-	wg.Add(n)
-	task := func() {
-		consume(fn(1))
-		wg.Done()
-	}
-	spread(n, producers, func(lo, hi int) uint64 {
-		for range hi - lo {
-			if err := r.p.Submit(task); err != nil {
-				panic(err)
-			}
+	countDown(n, producers, fn, func(task func()) {
+		if err := r.p.Submit(task); err != nil {
+			panic(err)
 		}
-		return 0
 	})
-	wg.Wait()
 	return 0
 }
 
@@ -264,21 +264,11 @@ func openPond(workers int) (runner, error) {
 }
 
 func (r *pondRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
-	var wg sync.WaitGroup
-	wg.Add(n)
-	task := func() {
-		consume(fn(1))
-		wg.Done()
-	}
-	spread(n, producers, func(lo, hi int) uint64 {
-		for range hi - lo {
-			if err := r.p.Go(task); err != nil {
-				panic(err)
-			}
+	countDown(n, producers, fn, func(task func()) {
+		if err := r.p.Go(task); err != nil {
+			panic(err)
 		}
-		return 0
 	})
-	wg.Wait()
 	return 0
 }
 
@@ -298,19 +288,9 @@ func openPondTask(workers int) (runner, error) {
 }
 
 func (r *pondTaskRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
-	var wg sync.WaitGroup
-	wg.Add(n)
-	task := func() {
-		consume(fn(1))
-		wg.Done()
-	}
-	spread(n, producers, func(lo, hi int) uint64 {
-		for range hi - lo {
-			r.p.Submit(task)
-		}
-		return 0
+	countDown(n, producers, fn, func(task func()) {
+		r.p.Submit(task)
 	})
-	wg.Wait()
 	return 0
 }
 
@@ -443,19 +423,9 @@ func openWorkerpool(workers int) (runner, error) {
 }
 
 func (r *workerpoolRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
-	var wg sync.WaitGroup
-	wg.Add(n)
-	task := func() {
-		consume(fn(1))
-		wg.Done()
-	}
-	spread(n, producers, func(lo, hi int) uint64 {
-		for range hi - lo {
-			r.wp.Submit(task)
-		}
-		return 0
+	countDown(n, producers, fn, func(task func()) {
+		r.wp.Submit(task)
 	})
-	wg.Wait()
 	return 0
 }
 
