@@ -3,7 +3,6 @@ package futures
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 )
@@ -236,44 +235,29 @@ func BenchmarkMap(b *testing.B) {
 // BenchmarkAsCompleted measures AsCompleted per future, over futures that
 // are already complete and futures that complete while it waits.
 func BenchmarkAsCompleted(b *testing.B) {
-	const batch = 100
-	b.Run("complete", func(b *testing.B) {
-		b.ReportAllocs()
-		p := benchPool(b, 2)
-		fs := make([]*Future[int], batch)
-		for i := range fs {
-			fs[i] = Submit(context.Background(), p, trivial)
+	benchWaiting(b, 100, func(b *testing.B, fs []*Future[int]) {
+		for range AsCompleted(fs...) {
 		}
-		for _, f := range fs {
-			f.Result(context.Background())
-		}
-		for b.Loop() {
-			for range AsCompleted(fs...) {
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/future")
-	})
-	b.Run("pending", func(b *testing.B) {
-		b.ReportAllocs()
-		p := benchPool(b, 2)
-		fs := make([]*Future[int], batch)
-		for b.Loop() {
-			for i := range fs {
-				fs[i] = Submit(context.Background(), p, trivial)
-			}
-			for range AsCompleted(slices.Clip(fs)...) {
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/future")
 	})
 }
 
-// BenchmarkWait measures Wait(AllCompleted) per future, over futures that
-// are already complete (Wait's own cost) and futures that complete while it
-// waits.
+// BenchmarkWait is BenchmarkAsCompleted for Wait(AllCompleted).
 func BenchmarkWait(b *testing.B) {
-	const batch = 1000
+	benchWaiting(b, 1000, func(b *testing.B, fs []*Future[int]) {
+		if _, pending, err := Wait(context.Background(), fs, AllCompleted); err != nil || len(pending) > 0 {
+			b.Fatal(len(pending), err)
+		}
+	})
+}
+
+// benchWaiting reports the time per future of wait, over batch futures that
+// are already complete (wait's own cost), and over batch futures submitted
+// just before it waits.
+func benchWaiting(b *testing.B, batch int, wait func(*testing.B, []*Future[int])) {
 	ctx := context.Background()
+	perFuture := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/future")
+	}
 	b.Run("complete", func(b *testing.B) {
 		b.ReportAllocs()
 		p := benchPool(b, 2)
@@ -281,12 +265,13 @@ func BenchmarkWait(b *testing.B) {
 		for i := range fs {
 			fs[i] = Submit(ctx, p, trivial)
 		}
-		for b.Loop() {
-			if _, pending, err := Wait(ctx, fs, AllCompleted); err != nil || len(pending) > 0 {
-				b.Fatal(len(pending), err)
-			}
+		for _, f := range fs {
+			f.Result(ctx)
 		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/future")
+		for b.Loop() {
+			wait(b, fs)
+		}
+		perFuture(b)
 	})
 	b.Run("pending", func(b *testing.B) {
 		b.ReportAllocs()
@@ -296,10 +281,8 @@ func BenchmarkWait(b *testing.B) {
 			for i := range fs {
 				fs[i] = Submit(ctx, p, trivial)
 			}
-			if _, pending, err := Wait(ctx, fs, AllCompleted); err != nil || len(pending) > 0 {
-				b.Fatal(len(pending), err)
-			}
+			wait(b, fs)
 		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/future")
+		perFuture(b)
 	})
 }
