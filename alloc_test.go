@@ -3,12 +3,20 @@ package futures
 import (
 	"context"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 )
 
 // The documented allocation budget: one per submission, one per Map item,
 // at most one per future for AsCompleted.
+
+// The sizes the Pool doc and the README give: a Future of a one-word result,
+// and a Map item of one-word input and output, which also holds the function.
+func TestDocumentedSizes(t *testing.T) {
+	assert.Equal(t, uintptr(128), unsafe.Sizeof(Future[int]{}))
+	assert.Equal(t, uintptr(144), unsafe.Sizeof(mapItem[int, int]{}))
+}
 
 func TestSubmitAllocatesOnlyItsFuture(t *testing.T) {
 	p := newPool(t, WithWorkers(2))

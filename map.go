@@ -18,7 +18,7 @@ import (
 // An error or panic in one task is yielded at that task's position, and the
 // iteration goes on; break out of the loop to stop. Breaking out cancels
 // every submitted task that has not started (it never runs); running tasks
-// finish and their results are dropped. Map starts no goroutine of its own.
+// finish and their results are dropped. Map leaves no goroutine behind.
 //
 // When ctx is done, Map stops reading input, cancels the tasks that have not
 // started, yields [context.Cause] of ctx once, at the position it was waiting

@@ -35,7 +35,8 @@ func (c Condition) String() string {
 // left out. If ctx is done first, Wait returns the split at that moment and
 // [context.Cause] of ctx. With no futures it returns at once.
 //
-// Wait starts no goroutine. Like [Future.Result], Wait called from inside a
+// Wait waits on the calling goroutine and leaves no goroutine behind. Like
+// [Future.Result], Wait called from inside a
 // task of the futures' pool with the task's context runs the tasks that no
 // worker has started yet on the calling worker, one at a time (for
 // FirstCompleted and FirstError, until the condition holds), so that it

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,6 +25,29 @@ func TestWaitFirstCompleted(t *testing.T) {
 	assert.Equal(t, []*Future[int]{fs[0], fs[2]}, pending)
 	close(gates[0])
 	close(gates[2])
+}
+
+// Wait returns with callbacks on the futures still pending, but with no
+// goroutine left to deliver them.
+func TestWaitLeavesNoGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, WithWorkers(3))
+		gates := []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}
+		fs := []*Future[int]{gated(t, p, 0, gates[0]), gated(t, p, 1, gates[1]), gated(t, p, 2, gates[2])}
+		synctest.Wait() // every task has started
+		before := runtime.NumGoroutine()
+		go func() {
+			time.Sleep(time.Second) // after Wait has blocked
+			close(gates[1])
+		}()
+		_, pending, err := Wait(context.Background(), fs, FirstCompleted)
+		require.NoError(t, err)
+		assert.Equal(t, []*Future[int]{fs[0], fs[2]}, pending)
+		synctest.Wait() // the goroutine above has exited
+		assert.Equal(t, before, runtime.NumGoroutine())
+		close(gates[0])
+		close(gates[2])
+	})
 }
 
 func TestWaitFirstError(t *testing.T) {
