@@ -180,9 +180,8 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 func (f *Future[T]) wait(ctx context.Context) error {
 	f.helpOn(workerIn(ctx))
 	// Unless ctx is done already, spin briefly before blocking, as an idle
-	// worker does before it parks: a future about to complete spares both
-	// sides a wake-up.
-	for i := 0; i < 3 && !f.complete() && ctx.Err() == nil; i++ {
+	// worker does before it parks.
+	for i := 0; i < spins && !f.complete() && ctx.Err() == nil; i++ {
 		runtime.Gosched()
 	}
 	if f.complete() {

@@ -173,10 +173,15 @@ func (p *Pool) work(w *worker) {
 	normal = true
 }
 
+// spins is how many times an idle worker, or a goroutine waiting for a
+// future, yields before it blocks: a goroutine that blocks costs the one
+// that unblocks it a wake-up.
+const spins = 3
+
 // next returns the next task from the queue, spinning briefly before it
-// parks: a worker that parks costs the next submission a wake-up.
+// parks.
 func (p *Pool) next() (task, bool) {
-	for range 3 {
+	for range spins {
 		select {
 		case t, ok := <-p.queue:
 			return t, ok
