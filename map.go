@@ -21,8 +21,8 @@ import (
 // finish and their results are dropped. Map leaves no goroutine behind.
 //
 // When ctx is done, Map stops reading input, cancels the tasks that have not
-// started, yields [context.Cause] of ctx once, at the position it was waiting
-// on, and ends. If the pool is shut down, Map yields the submission's error
+// started, yields [context.Cause] of ctx once, in place of the next result,
+// and ends. If the pool is shut down, Map yields the submission's error
 // ([ErrShutdown] or [ErrBroken]) at the first position it could not submit,
 // after the results before it, and ends. An invalid option, a nil ctx, ex,
 // inputs or fn gets one error matching [ErrInvalidOption] and the end.
@@ -148,8 +148,10 @@ func (m *mapper[In, Out]) next(yield func(Out, error) bool) bool {
 	if !f.complete() {
 		_ = f.wait(m.ctx) // ctx is not nil: its error is ctx's, seen below
 	}
-	if State(f.state.Load()) != Finished && m.ctx.Err() != nil {
-		// Gave up waiting, or the task was cancelled because ctx ended.
+	if m.ctx.Err() != nil {
+		// Gave up waiting, the task was cancelled because ctx ended, or
+		// ctx ended while the caller had the last result: the cause
+		// comes next, whenever the task finished.
 		f.Cancel()
 		var zero Out
 		yield(zero, context.Cause(m.ctx))

@@ -24,7 +24,7 @@ import (
 // bench_test.go and benchmarks/; they matter only for tasks of a few
 // microseconds or less.
 type Pool struct {
-	queue chan task
+	queue *queue
 	quit  chan struct{} // closed when shutdown begins: wakes waiting submitters
 
 	// entered counts the submissions that reached the pool, and has
@@ -43,8 +43,6 @@ type Pool struct {
 
 	ctx    context.Context // the initializers'; cancelled by ShutdownNow
 	cancel context.CancelFunc
-
-	waiting atomic.Int32 // submitters waiting for room in the queue; see pace
 
 	workers []worker
 	live    atomic.Int32  // worker goroutines not yet exited
@@ -74,6 +72,8 @@ type worker struct {
 	// Only the worker's goroutine reads and writes these two.
 	initialized bool
 	owesYield   bool // see pace
+
+	wake chan struct{} // wakes the worker when parked; see queue.pop
 
 	// Tasks started here; those not yet succeeded, failed or panicked are
 	// running (more than one while a task helps another).
@@ -113,7 +113,7 @@ func New(opts ...Option) (*Pool, error) {
 		return nil, err
 	}
 	p := &Pool{
-		queue:   make(chan task, o.queueSize),
+		queue:   newQueue(o.queueSize, o.workers),
 		quit:    make(chan struct{}),
 		workers: make([]worker, o.workers),
 		exited:  make(chan struct{}),
@@ -125,7 +125,7 @@ func New(opts ...Option) (*Pool, error) {
 	p.live.Store(int32(o.workers))
 	for i := range p.workers {
 		w := &p.workers[i]
-		w.pool, w.index = p, i
+		w.pool, w.index, w.wake = p, i, make(chan struct{}, 1)
 		go p.work(w)
 	}
 	return p, nil
@@ -158,7 +158,7 @@ func (p *Pool) work(w *worker) {
 			}
 		}
 		for {
-			t, ok := p.next()
+			t, ok := p.queue.pop(w.wake)
 			if !ok {
 				break
 			}
@@ -178,21 +178,6 @@ func (p *Pool) work(w *worker) {
 // that unblocks it a wake-up.
 const spins = 3
 
-// next returns the next task from the queue, spinning briefly before it
-// parks.
-func (p *Pool) next() (task, bool) {
-	for range spins {
-		select {
-		case t, ok := <-p.queue:
-			return t, ok
-		default:
-		}
-		runtime.Gosched()
-	}
-	t, ok := <-p.queue
-	return t, ok
-}
-
 // pace lets a submitter that waits for room in the queue refill it in time.
 // A worker that takes a task from a full queue makes the submitter waiting
 // for room runnable, but the scheduler queues it behind the worker itself:
@@ -202,14 +187,15 @@ func (p *Pool) next() (task, bool) {
 // refills it while the other half keeps the workers busy. On 2 cores this
 // cut the time of 2 µs tasks from one submitter by about a seventh
 // (benchmarks/, Pool/workload=cpu2us/producers=1). Unless a submitter
-// waits, it reads only the waiting count, which submitters rarely write:
-// the length of the queue shares a cache line with every send.
+// waits, it reads only the waiting count, which submitters rarely write,
+// and not the length of the queue, which every put and take change.
 func (w *worker) pace() {
-	c := cap(w.pool.queue)
-	if c == 0 || !w.owesYield && w.pool.waiting.Load() == 0 {
+	q := w.pool.queue
+	c := q.size
+	if c == 0 || !w.owesYield && q.waiting.Load() == 0 {
 		return
 	}
-	switch n := len(w.pool.queue); {
+	switch n := q.len(); {
 	case n == c:
 		w.owesYield = true
 	case w.owesYield && n <= c/2:
@@ -256,10 +242,9 @@ func (p *Pool) submit(ctx context.Context, t task) (refused bool) {
 		return true
 	}
 	defer p.leave()
-	select {
-	case p.queue <- t:
+	q := p.queue
+	if q.tryPush(t) {
 		return false
-	default:
 	}
 	if w := workerOf(ctx, p); w != nil {
 		// A task of this pool submits to a full queue. Waiting could
@@ -267,18 +252,28 @@ func (p *Pool) submit(ctx context.Context, t task) (refused bool) {
 		runInline(t, w)
 		return false
 	}
-	p.waiting.Add(1)
-	defer p.waiting.Add(-1)
-	select {
-	case p.queue <- t:
-		return false
-	case <-ctx.Done():
-		t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
-		return false
-	case <-p.quit:
-		t.abort(Finished, p.closedErr())
-		return true
+	// Count this submitter as waiting, then look for room: a worker makes
+	// room, then reads waiting. Both are sequentially consistent, so
+	// either this finds the room or the worker sends a token.
+	q.waiting.Add(1)
+	for !q.tryPush(t) {
+		select {
+		case <-q.room:
+		case <-ctx.Done():
+			q.waiting.Add(-1)
+			t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
+			return false
+		case <-p.quit:
+			q.waiting.Add(-1)
+			t.abort(Finished, p.closedErr())
+			return true
+		}
 	}
+	// The token that woke this submitter may have been meant for all.
+	if q.waiting.Add(-1) > 0 {
+		q.madeRoom()
+	}
+	return false
 }
 
 // trySubmit hands t to a worker if the queue has room now. Otherwise it
@@ -289,12 +284,10 @@ func (p *Pool) trySubmit(t task) error {
 		return err
 	}
 	defer p.leave()
-	select {
-	case p.queue <- t:
-		return nil
-	default:
+	if !p.queue.tryPush(t) {
 		return ErrQueueFull
 	}
+	return nil
 }
 
 // enter begins a submission, or returns the error of a pool that is shut
@@ -324,7 +317,7 @@ func (p *Pool) closeIfLeft(left uint64) {
 }
 
 func (p *Pool) closeQueue() {
-	p.queueOnce.Do(func() { close(p.queue) })
+	p.queueOnce.Do(p.queue.close)
 }
 
 func (p *Pool) closedErr() error {
@@ -359,15 +352,11 @@ func (p *Pool) beginShutdown() {
 func (p *Pool) drain() {
 	r := p.stop.Load()
 	for {
-		select {
-		case t, ok := <-p.queue:
-			if !ok {
-				return
-			}
-			t.abort(r.state, r.err)
-		default:
+		t, ok := p.queue.take()
+		if !ok {
 			return
 		}
+		t.abort(r.state, r.err)
 	}
 }
 
@@ -433,7 +422,7 @@ func (p *Pool) wait(ctx context.Context) error {
 func (p *Pool) Stats() Stats {
 	s := Stats{
 		Workers:        int(p.live.Load()),
-		Queued:         len(p.queue),
+		Queued:         p.queue.len(),
 		Submitted:      p.entered.Load() &^ closedBit,
 		Cancelled:      p.cancelled.Load(),
 		Rejected:       p.rejected.Load(),
