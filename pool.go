@@ -21,8 +21,9 @@ import (
 // each, three times a bare channel send and receive; waiting for each result
 // as well costs less than twice what a bare channel pool that sends each
 // result back does. An item of [Map] costs about 350 ns, and one Submit and
-// Result at a time take about 550 ns, as long as a round trip over channels. The numbers come from bench_test.go and
-// benchmarks/; they matter only for tasks of a few microseconds or less.
+// Result at a time take about 550 ns, as long as a round trip over channels.
+// The numbers come from bench_test.go and benchmarks/; they matter only for
+// tasks of a few microseconds or less.
 type Pool struct {
 	queue *queue
 	quit  chan struct{} // closed when shutdown begins: wakes waiting submitters
