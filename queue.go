@@ -56,8 +56,10 @@ type slot struct {
 func newQueue(size, workers int) *queue {
 	n := size
 	if n == 0 {
-		// A hand-off queue only passes tasks to workers it has claimed:
-		// no more than workers are in it at once.
+		// A hand-off queue passes a task only to a worker it has
+		// unparked, so a slot per worker is room enough. Should a put
+		// find none (the worker unparked for a task still being put may
+		// park again), the push fails as if no worker were parked.
 		n = workers
 	}
 	q := &queue{
