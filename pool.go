@@ -68,11 +68,9 @@ type stopReason struct {
 // A worker is one of the pool's goroutines, with counters of its own so that
 // workers do not contend on shared ones.
 type worker struct {
-	pool  *Pool
-	index int
-	// Only the worker's goroutine reads and writes these two.
-	initialized bool
-	owesYield   bool // see pace
+	pool        *Pool
+	index       int
+	initialized bool // only the worker's goroutine reads and writes it
 
 	wake chan struct{} // wakes the worker when parked; see queue.pop
 
@@ -163,7 +161,6 @@ func (p *Pool) work(w *worker) {
 			if !ok {
 				break
 			}
-			w.pace()
 			if r := p.stop.Load(); r != nil {
 				t.abort(r.state, r.err)
 				continue
@@ -174,36 +171,10 @@ func (p *Pool) work(w *worker) {
 	normal = true
 }
 
-// spins is how many times an idle worker, or a goroutine waiting for a
-// future, yields before it blocks: a goroutine that blocks costs the one
-// that unblocks it a wake-up.
+// spins is how many times an idle worker, a submitter waiting for room in
+// the queue, or a goroutine waiting for a future yields before it blocks: a
+// goroutine that blocks costs the one that unblocks it a wake-up.
 const spins = 3
-
-// pace lets a submitter that waits for room in the queue refill it in time.
-// A worker that takes a task from a full queue makes the submitter waiting
-// for room runnable, but the scheduler queues it behind the worker itself:
-// while the workers are busy, it runs only once the queue has run dry, and
-// the workers then idle while it refills the queue. So a worker that has
-// seen the queue full yields once the queue is half empty, and the submitter
-// refills it while the other half keeps the workers busy. On 2 cores this
-// cut the time of 2 µs tasks from one submitter by about a seventh
-// (benchmarks/, Pool/workload=cpu2us/producers=1). Unless a submitter
-// waits, it reads only the waiting count, which submitters rarely write,
-// and not the length of the queue, which every put and take change.
-func (w *worker) pace() {
-	q := w.pool.queue
-	c := q.size
-	if c == 0 || !w.owesYield && q.waiting.Load() == 0 {
-		return
-	}
-	switch n := q.len(); {
-	case n == c:
-		w.owesYield = true
-	case w.owesYield && n <= c/2:
-		w.owesYield = false
-		runtime.Gosched()
-	}
-}
 
 // initialize runs the initializer, turning a panic into an error.
 func (p *Pool) initialize(ctx context.Context) (err error) {
@@ -256,6 +227,16 @@ func (p *Pool) submit(ctx context.Context, t task) (refused bool) {
 	// Count this submitter as waiting, then look for room: a worker makes
 	// room, then reads waiting. Both are sequentially consistent, so
 	// either this finds the room or the worker sends a token.
+	// Unless ctx is done already, spin briefly before waiting, as an idle
+	// worker does before it parks: the worker that makes room would
+	// otherwise have to wake this submitter, which then runs only when
+	// the scheduler gets to it.
+	for i := 0; i < spins && ctx.Err() == nil; i++ {
+		runtime.Gosched()
+		if q.tryPush(t) {
+			return false
+		}
+	}
 	q.waiting.Add(1)
 	for !q.tryPush(t) {
 		select {
