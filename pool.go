@@ -17,13 +17,13 @@ import (
 // nil. A Pool is safe for use by multiple goroutines at once.
 //
 // Each submission costs one allocation, its Future (128 bytes for a result
-// of one word). On a 2-core machine a pool runs trivial tasks at about 250 ns
-// each, three times a bare channel send and receive; waiting for each result
-// as well costs less than twice what a bare channel pool that sends each
-// result back does. An item of [Map] costs about 350 ns, and one Submit and
-// Result at a time take about 550 ns, as long as a round trip over channels.
-// The numbers come from bench_test.go and benchmarks/; they matter only for
-// tasks of a few microseconds or less.
+// of one word). On a 2-core machine a pool runs trivial tasks at about 230 ns
+// each, under three times a bare channel send and receive; waiting for each
+// result as well costs less than twice what a bare channel pool that sends
+// each result back does. An item of [Map] costs about 310 ns, and one Submit
+// and Result at a time take about 550 ns, as long as a round trip over
+// channels. The numbers come from bench_test.go and benchmarks/; they matter
+// only for tasks of a few microseconds or less.
 type Pool struct {
 	queue *queue
 	quit  chan struct{} // closed when shutdown begins: wakes waiting submitters
