@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -195,6 +196,30 @@ func TestMapContextEndsYieldsCauseOnce(t *testing.T) {
 	assert.NoError(t, errs[0])
 	assert.Same(t, cause, errs[1])
 	assert.LessOrEqual(t, read.Load(), int64(5), "input read after ctx ended")
+}
+
+// Once ctx is done, the cause comes next even if the next task has already
+// finished.
+func TestMapContextEndsBeforeAFinishedResult(t *testing.T) {
+	p := newPool(t, WithWorkers(2))
+	cause := errors.New("enough")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	var read atomic.Int64
+	var errs []error
+	for _, err := range Map(ctx, p, naturals(&read), square, WithBuffer(4)) {
+		errs = append(errs, err)
+		if err == nil {
+			// Let the tasks behind the first finish, then end ctx.
+			for p.Stats().Succeeded < 2 {
+				runtime.Gosched()
+			}
+			cancel(cause)
+		}
+	}
+	require.Len(t, errs, 2, "want the first value, then the cause once")
+	assert.NoError(t, errs[0])
+	assert.Same(t, cause, errs[1])
 }
 
 func TestMapContextDoneBeforeStart(t *testing.T) {

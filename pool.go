@@ -3,7 +3,6 @@ package futures
 import (
 	"context"
 	"errors"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -224,38 +223,18 @@ func (p *Pool) submit(ctx context.Context, t task) (refused bool) {
 		runInline(t, w)
 		return false
 	}
-	// Count this submitter as waiting, then look for room: a worker makes
-	// room, then reads waiting. Both are sequentially consistent, so
-	// either this finds the room or the worker sends a token.
-	// Unless ctx is done already, spin briefly before waiting, as an idle
-	// worker does before it parks: the worker that makes room would
-	// otherwise have to wake this submitter, which then runs only when
-	// the scheduler gets to it.
-	for i := 0; i < spins && ctx.Err() == nil; i++ {
-		runtime.Gosched()
-		if q.tryPush(t) {
-			return false
-		}
+	if q.push(ctx, t, p.quit) {
+		return false
 	}
-	q.waiting.Add(1)
-	for !q.tryPush(t) {
-		select {
-		case <-q.room:
-		case <-ctx.Done():
-			q.waiting.Add(-1)
-			t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
-			return false
-		case <-p.quit:
-			q.waiting.Add(-1)
-			t.abort(Finished, p.closedErr())
-			return true
-		}
+	// push gave up: shutdown began, or ctx is done.
+	select {
+	case <-p.quit:
+		t.abort(Finished, p.closedErr())
+		return true
+	default:
+		t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
+		return false
 	}
-	// The token that woke this submitter may have been meant for all.
-	if q.waiting.Add(-1) > 0 {
-		q.madeRoom()
-	}
-	return false
 }
 
 // trySubmit hands t to a worker if the queue has room now. Otherwise it

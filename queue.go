@@ -1,6 +1,7 @@
 package futures
 
 import (
+	"context"
 	"runtime"
 	"slices"
 	"sync"
@@ -142,6 +143,42 @@ func (q *queue) tryPush(t task) bool {
 		if wake := q.unpark(); wake != nil {
 			wake <- struct{}{}
 		}
+	}
+	return true
+}
+
+// push is tryPush that waits for room: it spins briefly, then blocks until
+// there is room, ctx is done or quit is closed. It reports whether it queued
+// t.
+func (q *queue) push(ctx context.Context, t task, quit <-chan struct{}) bool {
+	// Unless ctx is done already, spin before blocking, as an idle worker
+	// does before it parks: the worker that makes room would otherwise
+	// have to wake this submitter, which then runs only when the
+	// scheduler gets to it.
+	for i := 0; i < spins && ctx.Err() == nil; i++ {
+		if q.tryPush(t) {
+			return true
+		}
+		runtime.Gosched()
+	}
+	// Count this submitter as waiting, then look for room: a worker makes
+	// room, then reads waiting. Both are sequentially consistent, so
+	// either this finds the room or the worker sends a token.
+	q.waiting.Add(1)
+	for !q.tryPush(t) {
+		select {
+		case <-q.room:
+		case <-ctx.Done():
+			q.waiting.Add(-1)
+			return false
+		case <-quit:
+			q.waiting.Add(-1)
+			return false
+		}
+	}
+	// The token that woke this submitter may have been meant for all.
+	if q.waiting.Add(-1) > 0 {
+		q.madeRoom()
 	}
 	return true
 }

@@ -36,12 +36,11 @@ func (c Condition) String() string {
 // [context.Cause] of ctx. With no futures it returns at once.
 //
 // Wait waits on the calling goroutine and leaves no goroutine behind. Like
-// [Future.Result], Wait called from inside a
-// task of the futures' pool with the task's context runs the tasks that no
-// worker has started yet on the calling worker, one at a time (for
-// FirstCompleted and FirstError, until the condition holds), so that it
-// cannot deadlock the pool. A nil ctx or an unknown condition gets an error
-// matching [ErrInvalidOption].
+// [Future.Result], Wait called from inside a task of the futures' pool with
+// the task's context runs the tasks that no worker has started yet on the
+// calling worker, one at a time (for FirstCompleted and FirstError, until
+// the condition holds), so that it cannot deadlock the pool. A nil ctx or an
+// unknown condition gets an error matching [ErrInvalidOption].
 func Wait[T any](ctx context.Context, fs []*Future[T], until Condition) (done, pending []*Future[T], err error) {
 	if ctx == nil {
 		return nil, nil, errNilContext
