@@ -14,8 +14,8 @@ import (
 // The sizes the Pool doc and the README give: a Future of a one-word result,
 // and a Map item of one-word input and output, which also holds the function.
 func TestDocumentedSizes(t *testing.T) {
-	assert.Equal(t, uintptr(128), unsafe.Sizeof(Future[int]{}))
-	assert.Equal(t, uintptr(144), unsafe.Sizeof(mapItem[int, int]{}))
+	assert.Equal(t, uintptr(160), unsafe.Sizeof(Future[int]{}))
+	assert.Equal(t, uintptr(176), unsafe.Sizeof(mapItem[int, int]{}))
 }
 
 func TestSubmitAllocatesOnlyItsFuture(t *testing.T) {
@@ -46,8 +46,9 @@ func TestMapAllocatesOncePerItem(t *testing.T) {
 			}
 		}
 	})
-	// Each run also makes the iterator, the mapper and its ring.
-	assert.LessOrEqual(t, allocs/items, 1.01)
+	// Each run also makes the iterator and the mapper, and its ring, which
+	// grows to the buffer's 64 by doubling from 8.
+	assert.LessOrEqual(t, allocs, items+16.0)
 }
 
 func TestAsCompletedAllocatesAtMostOncePerFuture(t *testing.T) {

@@ -50,10 +50,11 @@ type mapper[In, Out any] struct {
 	fn  func(context.Context, In) (Out, error)
 
 	// ring holds the futures submitted and not yet yielded, oldest at
-	// head.
-	ring  []*Future[Out]
-	head  int
-	count int
+	// head. It grows as needed up to buffer.
+	ring   []*Future[Out]
+	head   int
+	count  int
+	buffer int
 }
 
 func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In],
@@ -72,7 +73,7 @@ func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In
 	case fn == nil:
 		return nil, errNilFunc
 	}
-	o := mapOptions{buffer: 2 * len(p.workers)}
+	o := mapOptions{buffer: 2 * p.queue.max}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, invalidf("nil MapOption")
@@ -82,10 +83,10 @@ func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In
 	if o.buffer < 1 {
 		return nil, invalidf("WithBuffer(%d): need a buffer of at least 1", o.buffer)
 	}
-	if p.entered.Load()&closedBit != 0 {
+	if p.queue.isClosed() {
 		return nil, p.closedErr()
 	}
-	return &mapper[In, Out]{ctx: ctx, p: p, fn: fn, ring: make([]*Future[Out], o.buffer)}, nil
+	return &mapper[In, Out]{ctx: ctx, p: p, fn: fn, buffer: o.buffer}, nil
 }
 
 func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) {
@@ -97,7 +98,7 @@ func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) 
 	}
 	for in := range inputs {
 		refused := m.submit(in)
-		if m.count == len(m.ring) || refused {
+		if m.count == m.buffer || refused {
 			if !m.next(yield) {
 				return
 			}
@@ -126,16 +127,30 @@ func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) 
 // submit submits the task for in and reports whether the pool refused it.
 func (m *mapper[In, Out]) submit(in In) (refused bool) {
 	it := &mapItem[In, Out]{
-		Future: Future[Out]{p: m.p, ctx: taskContext{Context: m.ctx}},
+		Future: Future[Out]{p: m.p, ctx: newTaskContext(m.ctx)},
 		in:     in,
 		fn:     m.fn,
 	}
 	it.body = it
 	f := &it.Future
 	refused = m.p.submit(m.ctx, f)
+	if m.count == len(m.ring) {
+		m.grow()
+	}
 	m.ring[(m.head+m.count)%len(m.ring)] = f
 	m.count++
 	return refused
+}
+
+// grow makes room in the ring for one more future: a buffer costs memory in
+// proportion to the futures in it, not to its size.
+func (m *mapper[In, Out]) grow() {
+	n := min(max(2*len(m.ring), 8), m.buffer)
+	ring := make([]*Future[Out], n)
+	for i := range m.count {
+		ring[i] = m.ring[(m.head+i)%len(m.ring)]
+	}
+	m.ring, m.head = ring, 0
 }
 
 // next waits for the oldest future and yields its result, or the cause of
