@@ -3,6 +3,7 @@ package futures
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -193,9 +194,10 @@ func BenchmarkRoundTrip(b *testing.B) {
 	})
 }
 
-// BenchmarkStartup measures New and Close of an idle pool.
+// BenchmarkStartup measures New and Close of an idle pool, which starts no
+// goroutine whatever its size.
 func BenchmarkStartup(b *testing.B) {
-	for _, n := range workerCounts {
+	for _, n := range append(workerCounts, 100_000) {
 		b.Run(fmt.Sprintf("impl=futures/workers=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -205,6 +207,32 @@ func BenchmarkStartup(b *testing.B) {
 				}
 				p.Close()
 			}
+		})
+	}
+}
+
+// BenchmarkNestedChain runs a chain of tasks on one worker, each submitting
+// the next with its own context and waiting for it, and reports the time per
+// level and the goroutine stacks in use at the bottom: both should be the
+// same per level at every depth.
+func BenchmarkNestedChain(b *testing.B) {
+	for _, depth := range []int{1_000, 10_000} {
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
+			b.ReportAllocs()
+			p := benchPool(b, 1)
+			var stacks uint64
+			bottom := func(context.Context) {
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				stacks = max(stacks, m.StackInuse)
+			}
+			for b.Loop() {
+				if _, err := chain(context.Background(), p, depth, bottom); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*depth), "ns/level")
+			b.ReportMetric(float64(stacks), "stack-bytes")
 		})
 	}
 }

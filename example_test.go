@@ -650,6 +650,16 @@ func ExampleWithName() {
 	}
 	defer pool.Close()
 
+	// Workers start on demand: two tasks that run at once start both.
+	var both sync.WaitGroup
+	both.Add(2)
+	for range 2 {
+		futures.Submit(context.Background(), pool, func(ctx context.Context) (struct{}, error) {
+			both.Done()
+			both.Wait()
+			return struct{}{}, nil
+		})
+	}
 	got := []string{<-labels, <-labels}
 	slices.Sort(got) // the workers start in any order
 	fmt.Println(strings.Join(got, "\n"))

@@ -23,12 +23,20 @@ var _ Executor = (*Pool)(nil)
 
 // A task is what a pool's queue holds: a submitted future.
 type task interface {
-	// run runs the task on w unless it has already completed or been
-	// claimed, and completes it.
-	run(w *worker)
+	// start runs the task on w unless it has already completed or been
+	// claimed, and reports whether it ran. The outcome waits for publish,
+	// which the caller must then call; but if the task called
+	// runtime.Goexit, start completes it itself as the goroutine ends.
+	start(w *worker) bool
+	// publish completes a task that start ran, with its outcome.
+	publish()
 	// abort completes a task that has not started, with state s (Cancelled
 	// or Finished) and error err, and reports whether it did.
 	abort(s State, err error) bool
+	// pending reports whether the task has not started nor completed.
+	pending() bool
+	// link returns the task's place in its pool's queue.
+	link() *link
 }
 
 // workerKey is the context key under which a task's context holds the worker
@@ -49,6 +57,17 @@ func (c *taskContext) Value(key any) any {
 		return c.w
 	}
 	return c.Context.Value(key)
+}
+
+// newTaskContext returns the context of a task submitted with ctx. If ctx is
+// the context of another task, the new one wraps what that one wraps, so that
+// a chain of tasks that each submit the next with their own context costs the
+// same at every depth: ctx.Done, Err and Value do not walk up the chain.
+func newTaskContext(ctx context.Context) taskContext {
+	if c, ok := ctx.(*taskContext); ok {
+		ctx = c.Context
+	}
+	return taskContext{Context: ctx}
 }
 
 // workerIn returns the worker whose task (or initializer) ctx belongs to, or

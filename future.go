@@ -48,6 +48,7 @@ type Future[T any] struct {
 	p     *Pool         // nil if the submission was invalid
 	body  caller[T]     // the task; nil once complete
 	ctx   taskContext
+	place link // the future's place in its pool's queue
 
 	// val and err are written once, before state becomes Cancelled or
 	// Finished; the atomic store orders them before any read.
@@ -142,7 +143,7 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 	default:
 		// One composite literal, which the compiler can store into the
 		// new object without write barriers.
-		return &Future[T]{p: p, body: funcCaller[T](fn), ctx: taskContext{Context: ctx}}, nil
+		return &Future[T]{p: p, body: funcCaller[T](fn), ctx: newTaskContext(ctx)}, nil
 	}
 	f := new(Future[T])
 	f.abort(Finished, err)
@@ -201,10 +202,10 @@ func (f *Future[T]) wait(ctx context.Context) error {
 }
 
 // helpOn runs f on w, a worker waiting for f from a task of its own, if f
-// belongs to w's pool and no worker has started it: otherwise a pool whose
-// workers all wait for queued tasks would deadlock. w may be nil.
+// is in the queue of w's pool: otherwise a pool whose workers all wait for
+// queued tasks would deadlock. w may be nil.
 func (f *Future[T]) helpOn(w *worker) {
-	if w != nil && f.p == w.pool && State(f.state.Load()) == Pending {
+	if w != nil && f.p == w.pool && f.p.queue.remove(f) {
 		runInline(f, w)
 	}
 }
@@ -323,15 +324,20 @@ func (f *Future[T]) complete() bool {
 	return s == Cancelled || s == Finished
 }
 
-// run runs the task on w, unless it has completed or been claimed by another
-// worker, and completes it.
-func (f *Future[T]) run(w *worker) {
+func (f *Future[T]) pending() bool { return State(f.state.Load()) == Pending }
+
+func (f *Future[T]) link() *link { return &f.place }
+
+// start runs the task on w, unless it has completed or been claimed by
+// another worker, and reports whether it did; the outcome waits in f.val and
+// f.err for publish. A task whose context is done is cancelled instead.
+func (f *Future[T]) start(w *worker) (ran bool) {
 	if err := f.ctx.Context.Err(); err != nil {
 		f.abort(Cancelled, cancelledBy(context.Cause(f.ctx.Context)))
-		return
+		return false
 	}
 	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
-		return
+		return false
 	}
 	f.ctx.w = w
 	w.started.Add(1)
@@ -344,21 +350,26 @@ func (f *Future[T]) run(w *worker) {
 		var zero T
 		if r := recover(); r != nil {
 			w.panicked.Add(1)
-			f.finish(Finished, zero, newPanicError(r))
-		} else {
-			w.failed.Add(1)
-			f.finish(Finished, zero, ErrGoexit)
+			f.val, f.err = zero, newPanicError(r)
+			return
 		}
+		// This goroutine is ending: complete the future now.
+		w.failed.Add(1)
+		f.val, f.err = zero, ErrGoexit
+		f.finish(Finished)
 	}()
-	v, err := f.body.call(&f.ctx)
+	ran = true
+	f.val, f.err = f.body.call(&f.ctx)
 	normal = true
-	if err != nil {
+	if f.err != nil {
 		w.failed.Add(1)
 	} else {
 		w.succeeded.Add(1)
 	}
-	f.finish(Finished, v, err)
+	return true
 }
+
+func (f *Future[T]) publish() { f.finish(Finished) }
 
 // abort completes a pending future without running it, with state s and
 // error err, and reports whether it did.
@@ -367,6 +378,8 @@ func (f *Future[T]) abort(s State, err error) bool {
 		return false
 	}
 	if f.p != nil {
+		// Leave the queue, if in it, before anyone sees f complete.
+		f.p.queue.remove(f)
 		if s == Cancelled {
 			f.p.cancelled.Add(1)
 		} else {
@@ -374,14 +387,15 @@ func (f *Future[T]) abort(s State, err error) bool {
 		}
 	}
 	var zero T
-	f.finish(s, zero, err)
+	f.val, f.err = zero, err
+	f.finish(s)
 	return true
 }
 
-// finish records the outcome, wakes every waiter and runs the callbacks. The
-// caller has exclusive right to complete f.
-func (f *Future[T]) finish(s State, v T, err error) {
-	f.val, f.err = v, err
+// finish completes f in state s with the outcome in f.val and f.err: it wakes
+// every waiter and runs the callbacks. The caller has exclusive right to
+// complete f.
+func (f *Future[T]) finish(s State) {
 	f.body = nil // let the task's closure go
 	f.state.Store(uint32(s))
 

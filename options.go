@@ -2,6 +2,7 @@ package futures
 
 import (
 	"context"
+	"math"
 	"runtime"
 )
 
@@ -43,7 +44,7 @@ func newOptions(opts []Option) (*options, error) {
 		return nil, invalidf("WithWorkers(%d): need at least 1 worker", o.workers)
 	}
 	if !o.queueSet {
-		o.queueSize = defaultQueuePerWorker * o.workers
+		o.queueSize = defaultQueuePerWorker * min(o.workers, math.MaxInt/defaultQueuePerWorker)
 	}
 	if o.queueSize < 0 {
 		return nil, invalidf("WithQueueSize(%d): size must not be negative", o.queueSize)
@@ -54,7 +55,9 @@ func newOptions(opts []Option) (*options, error) {
 	return o, nil
 }
 
-// WithWorkers sets the number of worker goroutines, n >= 1. The default is
+// WithWorkers sets the most worker goroutines the pool runs, and so the most
+// tasks it runs at once, n >= 1. Workers start as tasks arrive and find none
+// idle, so a large n costs nothing until the load needs it. The default is
 // [runtime.GOMAXPROCS], which suits CPU-bound tasks; tasks that mostly wait
 // (network, disk) want many more.
 func WithWorkers(n int) Option {
@@ -62,9 +65,13 @@ func WithWorkers(n int) Option {
 }
 
 // WithQueueSize sets how many submitted tasks may wait for a worker, n >= 0.
-// When the queue is full, [Submit] waits for room and [TrySubmit] fails with
-// [ErrQueueFull]. With n == 0 a submission waits until a worker takes it.
-// The default is 64 per worker.
+// A task waits only when every worker has started and is busy; when the queue
+// is full too, [Submit] waits for room and [TrySubmit] fails with
+// [ErrQueueFull]. With n == 0 a task goes straight to an idle worker, or to a
+// new one, or the submission waits for a worker to become idle. The size is
+// a bound, not an allocation: the queue costs memory for the tasks in it, so
+// n == math.MaxInt gives a queue without bound. The default is 64 per
+// worker.
 func WithQueueSize(n int) Option {
 	return optionFunc(func(o *options) { o.queueSize, o.queueSet = n, true })
 }

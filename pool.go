@@ -5,36 +5,33 @@ import (
 	"errors"
 	"runtime/pprof"
 	"strconv"
-	"sync"
 	"sync/atomic"
 )
 
-// A Pool is a fixed set of worker goroutines fed by a bounded queue of tasks.
+// A Pool is a bounded set of worker goroutines fed by a queue of tasks.
 // Submit tasks to it with [Submit], [TrySubmit] or [Map]; stop it with
-// [Pool.Shutdown], [Pool.ShutdownNow] or [Pool.Close]. The pool owns its
-// goroutines: they start in [New] and have all exited when Shutdown returns
-// nil. A Pool is safe for use by multiple goroutines at once.
+// [Pool.Shutdown], [Pool.ShutdownNow] or [Pool.Close]. A Pool is safe for use
+// by multiple goroutines at once. Make one with [New]: the zero Pool is not
+// usable.
 //
-// Each submission costs one allocation, its Future (128 bytes for a result
-// of one word). On a 2-core machine a pool runs trivial tasks at about 230 ns
-// each, under three times a bare channel send and receive; waiting for each
-// result as well costs less than twice what a bare channel pool that sends
-// each result back does. An item of [Map] costs about 310 ns, and one Submit
-// and Result at a time take about 550 ns, as long as a round trip over
-// channels. The numbers come from bench_test.go and benchmarks/; they matter
+// The pool owns its goroutines. [New] starts none: a worker starts when a
+// task is submitted and no worker is idle, until there are as many as
+// [WithWorkers] allows, and then stays, idle or busy, until the pool is shut
+// down; all have exited when Shutdown returns nil. So a pool sized for its
+// peak load costs, until it meets that load, only the workers it has needed.
+// Its queue, likewise, holds tasks only while no worker is free for them, and
+// costs memory for the tasks in it, not for its size.
+//
+// Each submission costs one allocation, its Future (160 bytes for a result
+// of one word). The numbers of bench_test.go and benchmarks/, on a 2-core
+// machine: a pool runs trivial tasks at about 250 ns each, under four times
+// a bare channel send and receive; waiting for each result as well costs
+// less than three times what a bare channel pool that sends each result back
+// does; an item of [Map] costs about 300 ns; one Submit and Result at a time
+// take about 400 ns, about 1.2 times a round trip over channels. They matter
 // only for tasks of a few microseconds or less.
 type Pool struct {
 	queue *queue
-	quit  chan struct{} // closed when shutdown begins: wakes waiting submitters
-
-	// entered counts the submissions that reached the pool, and has
-	// closedBit set once shutdown begins; left counts those that are done
-	// with the queue. The queue is closed, letting the workers exit, once
-	// the bit is set and every submission has left.
-	entered   atomic.Uint64
-	left      atomic.Uint64
-	quitOnce  sync.Once
-	queueOnce sync.Once
 
 	// stop, once set, says how the tasks still queued are completed
 	// instead of run: by ShutdownNow, or because the pool broke.
@@ -43,21 +40,17 @@ type Pool struct {
 
 	ctx    context.Context // the initializers'; cancelled by ShutdownNow
 	cancel context.CancelFunc
-
-	workers []worker
-	live    atomic.Int32  // worker goroutines not yet exited
-	exited  chan struct{} // closed when live drops to zero
+	exited chan struct{} // closed once shut down with no worker left
 
 	init    func(context.Context) error
 	name    string
 	onPanic func(*PanicError)
 
+	submitted      atomic.Uint64
 	cancelled      atomic.Uint64
 	rejected       atomic.Uint64
 	callbackPanics atomic.Uint64
 }
-
-const closedBit = 1 << 63
 
 type stopReason struct {
 	state State
@@ -67,11 +60,20 @@ type stopReason struct {
 // A worker is one of the pool's goroutines, with counters of its own so that
 // workers do not contend on shared ones.
 type worker struct {
-	pool        *Pool
-	index       int
-	initialized bool // only the worker's goroutine reads and writes it
+	pool  *Pool
+	index int
 
-	wake chan struct{} // wakes the worker when parked; see queue.pop
+	// Only the worker's goroutine reads and writes these.
+	ctx         context.Context // the pool's, with the worker's pprof labels
+	initialized bool
+
+	// next is the task a push hands to the worker while it is idle, or
+	// nil when the queue closes: written under the queue's mu before a
+	// token is sent on wake, and read by the worker after it receives the
+	// token.
+	next  task
+	state atomic.Uint32 // busy, idling, parked or handed
+	wake  chan struct{} // capacity 1; a token when handed while parked
 
 	// Tasks started here; those not yet succeeded, failed or panicked are
 	// running (more than one while a task helps another).
@@ -79,15 +81,45 @@ type worker struct {
 	succeeded atomic.Uint64
 	failed    atomic.Uint64
 	panicked  atomic.Uint64
+}
 
-	_ [64]byte // keep neighbouring workers off each other's cache line
+// A worker's states as its queue sees them.
+const (
+	busy   = iota // running a task, or between tasks
+	idling        // in the queue's idle list, spinning
+	parked        // in the queue's idle list, blocked on wake
+	handed        // taken off the idle list, with next set
+)
+
+// hand tells w, taken off the queue's idle list with next set, that its task
+// is there. The worker, before it blocks, swaps idling for parked: so
+// exactly one of the two sees the other's store, and the worker either sees
+// handed and does not block, or blocks and gets a token on wake.
+func (w *worker) hand() {
+	if w.state.Swap(handed) == parked {
+		w.wake <- struct{}{}
+	}
+}
+
+// park marks w, idle, as blocked on its wake channel, and reports whether it
+// must block: false if its task has been handed over already.
+func (w *worker) park() bool {
+	return w.state.CompareAndSwap(idling, parked)
+}
+
+// handed returns the task handed to w by a push, and marks w busy.
+func (w *worker) handed() task {
+	w.state.Store(busy)
+	t := w.next
+	w.next = nil
+	return t
 }
 
 // Stats is a snapshot of a pool's activity.
 type Stats struct {
-	Workers int // worker goroutines running; zero once shut down
+	Workers int // workers started and not exited: started on demand, zero once shut down
 	Busy    int // workers running a task
-	Queued  int // tasks waiting in the queue
+	Queued  int // tasks waiting in the queue for a worker, not counting those complete
 
 	// Submitted counts every call to Submit, TrySubmit and Map's
 	// submissions that reached the pool. Once the pool is idle, it is the
@@ -102,72 +134,104 @@ type Stats struct {
 	CallbackPanics uint64 // OnDone callbacks that panicked
 }
 
-// New starts a pool. With no options it has [runtime.GOMAXPROCS] workers and
-// a queue of 64 tasks per worker. An option out of range gets an error
-// matching [ErrInvalidOption] and no pool.
+// New makes a pool. With no options it has up to [runtime.GOMAXPROCS]
+// workers and a queue of 64 tasks per worker. An option out of range gets an
+// error matching [ErrInvalidOption] and no pool.
+//
+// New starts no goroutine: a worker starts when a task is submitted and no
+// worker is idle, until the pool has as many as [WithWorkers] allows, and
+// then stays until the pool is shut down.
 func New(opts ...Option) (*Pool, error) {
 	o, err := newOptions(opts)
 	if err != nil {
 		return nil, err
 	}
 	p := &Pool{
-		queue:   newQueue(o.queueSize, o.workers),
-		quit:    make(chan struct{}),
-		workers: make([]worker, o.workers),
 		exited:  make(chan struct{}),
 		init:    o.init,
 		name:    o.name,
 		onPanic: o.onPanic,
 	}
+	p.queue = newQueue(o.queueSize, o.workers, p.start)
 	p.ctx, p.cancel = context.WithCancel(context.Background())
-	p.live.Store(int32(o.workers))
-	for i := range p.workers {
-		w := &p.workers[i]
-		w.pool, w.index, w.wake = p, i, make(chan struct{}, 1)
-		go p.work(w)
-	}
 	return p, nil
 }
 
 func (p *Pool) pool() *Pool { return p }
 
-// work is a worker's goroutine: it runs tasks until the queue is closed.
-func (p *Pool) work(w *worker) {
+// start starts the goroutine of a new worker, with t its first task.
+func (p *Pool) start(w *worker, t task) {
+	w.pool = p
+	go p.work(w, t)
+}
+
+// work is a worker's goroutine: it runs t, then tasks from the queue until
+// the queue is closed. A worker that replaces one ended by runtime.Goexit
+// starts with t nil.
+func (p *Pool) work(w *worker, t task) {
 	normal := false
 	defer func() {
 		if !normal {
 			// A task called runtime.Goexit, which ends this goroutine
 			// whatever we do; its future is already complete. Keep the
 			// pool at full strength.
-			go p.work(w)
+			go p.work(w, nil)
 			return
 		}
-		if p.live.Add(-1) == 0 {
-			p.cancel()
-			close(p.exited)
+		if p.queue.exit() {
+			p.exit()
 		}
 	}()
-	labels := pprof.Labels("pool", p.name, "worker", strconv.Itoa(w.index))
-	pprof.Do(p.ctx, labels, func(ctx context.Context) {
-		if p.init != nil && !w.initialized {
-			w.initialized = true
-			if err := p.initialize(&taskContext{Context: ctx, w: w}); err != nil {
-				p.breakWith(err)
-			}
+	if w.ctx == nil {
+		labels := pprof.Labels("pool", p.name, "worker", strconv.Itoa(w.index))
+		w.ctx = pprof.WithLabels(p.ctx, labels)
+	}
+	pprof.SetGoroutineLabels(w.ctx)
+	if p.init != nil && !w.initialized {
+		w.initialized = true
+		if err := p.initialize(&taskContext{Context: w.ctx, w: w}); err != nil {
+			p.breakWith(err)
 		}
-		for {
-			t, ok := p.queue.pop(w.wake)
-			if !ok {
-				break
-			}
-			if r := p.stop.Load(); r != nil {
-				t.abort(r.state, r.err)
-				continue
-			}
-			t.run(w)
-		}
-	})
+	}
+	p.serve(w, t)
 	normal = true
+}
+
+// serve runs t, if not nil, and then the tasks the queue gives w, until it
+// is closed.
+func (p *Pool) serve(w *worker, t task) {
+	q := p.queue
+	if t == nil {
+		t = q.get(w)
+	}
+	for t != nil {
+		ran := false
+		if r := p.stop.Load(); r != nil {
+			t.abort(r.state, r.err)
+		} else {
+			ran = t.start(w)
+		}
+		// Take the next task, or become idle, before completing the
+		// future: whoever sees it complete then finds this worker free
+		// for another task.
+		next, idle := q.next(w)
+		if ran {
+			t.publish()
+		}
+		// Hold on to no task while waiting: its future may hold a
+		// large result that no one else wants.
+		t = nil
+		if idle {
+			next = q.await(w)
+		}
+		t = next
+	}
+}
+
+// exit ends a pool whose workers have all exited after shutdown.
+func (p *Pool) exit() {
+	p.cancel()
+	close(p.exited)
 }
 
 // spins is how many times an idle worker, a submitter waiting for room in
@@ -207,78 +271,49 @@ func (p *Pool) breakWith(err error) {
 // submit hands t to a worker, waiting for room in the queue. If ctx is done
 // first, or shutdown begins, it completes t without running it, as Cancelled
 // or as Finished with the refusal. It reports whether the pool refused t.
-func (p *Pool) submit(ctx context.Context, t task) (refused bool) {
-	if err := p.enter(); err != nil {
-		t.abort(Finished, err)
-		return true
-	}
-	defer p.leave()
-	q := p.queue
-	if q.tryPush(t) {
-		return false
-	}
-	if w := workerOf(ctx, p); w != nil {
-		// A task of this pool submits to a full queue. Waiting could
-		// deadlock if every worker did the same: run it here instead.
-		runInline(t, w)
-		return false
-	}
-	if q.push(ctx, t, p.quit) {
-		return false
-	}
-	// push gave up: shutdown began, or ctx is done.
-	select {
-	case <-p.quit:
-		t.abort(Finished, p.closedErr())
-		return true
-	default:
+func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
+	p.submitted.Add(1)
+	if ctx.Err() != nil {
+		// It would not run: take no room for it.
 		t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
 		return false
 	}
+	q := p.queue
+	r := q.tryPush(t)
+	if r == full {
+		if w := workerOf(ctx, p); w != nil {
+			// A task of this pool submits to a full queue. Waiting
+			// could deadlock if every worker did the same: run it
+			// here instead.
+			runInline(t, w)
+			return false
+		}
+		r = q.push(ctx, t)
+	}
+	switch r {
+	case pushed:
+		return false
+	case refused:
+		t.abort(Finished, p.closedErr())
+		return true
+	}
+	// push gave up: ctx is done.
+	t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
+	return false
 }
 
 // trySubmit hands t to a worker if the queue has room now. Otherwise it
 // returns ErrQueueFull, or the error of a pool that is shut down, and leaves
 // t untouched.
 func (p *Pool) trySubmit(t task) error {
-	if err := p.enter(); err != nil {
-		return err
-	}
-	defer p.leave()
-	if !p.queue.tryPush(t) {
+	p.submitted.Add(1)
+	switch p.queue.tryPush(t) {
+	case full:
 		return ErrQueueFull
-	}
-	return nil
-}
-
-// enter begins a submission, or returns the error of a pool that is shut
-// down. A submission that entered must leave.
-func (p *Pool) enter() error {
-	if p.entered.Add(1)&closedBit != 0 {
-		p.leave()
+	case refused:
 		return p.closedErr()
 	}
 	return nil
-}
-
-// leave ends a submission; the last one out after shutdown began closes the
-// queue.
-func (p *Pool) leave() {
-	p.closeIfLeft(p.left.Add(1))
-}
-
-// closeIfLeft closes the queue if shutdown has begun and left, read before
-// entered, has caught up with it. Both only grow and left never passes
-// entered, so if they are equal, every submission had left when left was
-// read, and any later one finds the bit set and does not send.
-func (p *Pool) closeIfLeft(left uint64) {
-	if e := p.entered.Load(); e&closedBit != 0 && e&^closedBit == left {
-		p.closeQueue()
-	}
-}
-
-func (p *Pool) closeQueue() {
-	p.queueOnce.Do(p.queue.close)
 }
 
 func (p *Pool) closedErr() error {
@@ -292,29 +327,33 @@ func (p *Pool) closedErr() error {
 // own. It runs t on a new goroutine, and waits for it, so that a task calling
 // runtime.Goexit ends only itself and not the task that waits on it.
 func runInline(t task, w *worker) {
+	if r := w.pool.stop.Load(); r != nil {
+		t.abort(r.state, r.err)
+		return
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t.run(w)
+		if t.start(w) {
+			t.publish()
+		}
 	}()
 	<-done
 }
 
 // beginShutdown stops the pool from taking tasks.
 func (p *Pool) beginShutdown() {
-	p.quitOnce.Do(func() {
-		close(p.quit)
-		p.entered.Or(closedBit)
-		p.closeIfLeft(p.left.Load())
-	})
+	if p.queue.close() {
+		p.exit()
+	}
 }
 
 // drain completes every task in the queue without running it.
 func (p *Pool) drain() {
 	r := p.stop.Load()
 	for {
-		t, ok := p.queue.take()
-		if !ok {
+		t := p.queue.pop()
+		if t == nil {
 			return
 		}
 		t.abort(r.state, r.err)
@@ -381,16 +420,16 @@ func (p *Pool) wait(ctx context.Context) error {
 // Stats returns a snapshot of the pool's activity. The counts are read one by
 // one while the pool runs, so they reconcile only once it is idle.
 func (p *Pool) Stats() Stats {
+	live, queued, workers := p.queue.stats()
 	s := Stats{
-		Workers:        int(p.live.Load()),
-		Queued:         p.queue.len(),
-		Submitted:      p.entered.Load() &^ closedBit,
+		Workers:        live,
+		Queued:         queued,
+		Submitted:      p.submitted.Load(),
 		Cancelled:      p.cancelled.Load(),
 		Rejected:       p.rejected.Load(),
 		CallbackPanics: p.callbackPanics.Load(),
 	}
-	for i := range p.workers {
-		w := &p.workers[i]
+	for _, w := range workers {
 		succeeded, failed, panicked := w.succeeded.Load(), w.failed.Load(), w.panicked.Load()
 		// Read after the others, started is at least their sum.
 		if w.started.Load() > succeeded+failed+panicked {

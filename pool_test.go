@@ -110,10 +110,12 @@ func TestNewAcceptsValidOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPool(t, tt.give...)
-			assert.Equal(t, tt.wantWorkers, p.Stats().Workers)
+			assert.Equal(t, tt.wantWorkers, p.queue.max)
+			assert.Zero(t, p.Stats().Workers, "a worker started before any task")
 			v, err := Submit(context.Background(), p, func(context.Context) (int, error) { return 1, nil }).Result(context.Background())
 			require.NoError(t, err)
 			assert.Equal(t, 1, v)
+			assert.Equal(t, 1, p.Stats().Workers, "one task started one worker")
 		})
 	}
 }
@@ -406,10 +408,16 @@ func TestInitializerContextCancelledByShutdownNow(t *testing.T) {
 			cancelled.Add(1)
 			return nil
 		}))
+		// A worker starts for each task while none is idle.
+		var runs atomic.Int32
+		for range workers {
+			Submit(context.Background(), p, countRuns(&runs))
+		}
 		started.Wait()
 		assert.Zero(t, cancelled.Load())
 		require.NoError(t, p.ShutdownNow(context.Background()))
 		assert.Equal(t, int32(workers), cancelled.Load())
+		assert.Zero(t, runs.Load())
 	})
 }
 
@@ -513,19 +521,22 @@ func TestStatsCountEveryOutcome(t *testing.T) {
 		<-Submit(bg, p, fn).Done()
 	}
 
-	// With the worker held (a success) and the queue full, one is cancelled
-	// by Cancel, one by its context while waiting for room, and TrySubmit
-	// is rejected.
+	// With the worker held (a success), one is cancelled by Cancel and
+	// gives its room back, one has its context done already, and with
+	// the queue full again (a success), TrySubmit is rejected.
 	held, release := holdWorker(t, p)
 	pending := Submit(bg, p, ok)
 	require.True(t, pending.Cancel())
 	done, cancel := context.WithCancel(bg)
 	cancel()
-	require.Equal(t, Cancelled, Submit(done, p, ok).State(), "the cancelled task still takes the only slot")
-	_, err := TrySubmit(bg, p, ok)
+	require.Equal(t, Cancelled, Submit(done, p, ok).State(), "a task submitted with a done context")
+	queued, err := TrySubmit(bg, p, ok)
+	require.NoError(t, err, "the cancelled task's room")
+	_, err = TrySubmit(bg, p, ok)
 	require.ErrorIs(t, err, ErrQueueFull)
 	release()
 	<-held.Done()
+	<-queued.Done()
 
 	// One is cancelled because its context ends before a worker takes it.
 	held, release = holdWorker(t, p)
@@ -550,8 +561,8 @@ func TestStatsCountEveryOutcome(t *testing.T) {
 		Workers:   0,
 		Busy:      0,
 		Queued:    0,
-		Submitted: 13,
-		Succeeded: 4,
+		Submitted: 14,
+		Succeeded: 5,
 		Failed:    2,
 		Panicked:  1,
 		Cancelled: 3,

@@ -3,257 +3,194 @@ package futures
 import (
 	"context"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 )
 
-// A queue is a pool's bounded first-in first-out queue of tasks. Submitters
-// put tasks in and workers take them out without a lock: the queue is a ring
-// of slots, each with a sequence number that says whether it is free to fill
-// at a given position or full and ready to take (Dmitry Vyukov's bounded
-// multi-producer multi-consumer queue). A channel does the same under a lock
-// that idle workers, polling it, would contend for with every submitter.
+// A queue is a pool's queue of tasks together with its workers: those idle,
+// and how many have started. Everything in it is guarded by one mutex, held
+// for a few dozen instructions at a time; no goroutine polls it, so it sees
+// about one lock a task from the submitter and one from the worker.
 //
-// Workers with nothing to take park; a push wakes one of them. A queue of
-// size 0 holds no tasks of its own: a push succeeds only by handing its task
-// to a parked worker.
+// Tasks wait in a doubly linked list that runs through the tasks themselves
+// (see link), so queueing a task allocates nothing, a queue's memory follows
+// the tasks in it rather than its size, and a task that completes while
+// queued (cancelled, or run by a goroutine waiting for it) leaves the list at
+// once.
+//
+// Workers start on demand: a push hands its task to an idle worker if there
+// is one, else starts a worker for it if fewer than max have started, and
+// only else links it into the list, if the list has room. So an idle worker,
+// spinning or parked, is room, and so is a worker not yet started.
+//
+// The wake-up protocol rests on three invariants, true whenever mu is free:
+//
+//  1. A worker is in idle only while the list is empty. A worker adds
+//     itself to idle only when it finds the list empty, and a push with a
+//     worker in idle hands it the task instead of linking it.
+//  2. The list holds tasks only once every worker has started: a push
+//     starts a worker rather than link its task. So a task never waits in
+//     the list ahead of one handed to a worker.
+//  3. A worker taken off idle has been handed a task (or nil, to exit) in
+//     its next field, and a token is on its way to its wake channel: the
+//     taker sends it after releasing mu, but the channel has room for it, so
+//     the worker finds it whenever it looks.
+//
+// Together they say that while a task is in the list no worker is waiting
+// for one, and every busy worker looks at the list, under mu, before it
+// next waits: no task is left queued while a worker sleeps.
 type queue struct {
-	head atomic.Uint64 // the position to take from next
-	_    [56]byte      // keep takers and putters on separate cache lines
-	tail atomic.Uint64 // the position to put at next
-	_    [56]byte
+	mu sync.Mutex // guards every field below but the channels
 
-	// Read by every put and take, written only at close.
-	slots  []slot
-	size   int           // the room offered; len(slots) unless 0
-	room   chan struct{} // capacity 1; see waiting
-	done   chan struct{} // closed by close, to wake parked workers
-	closed atomic.Bool
-	_      [64]byte
+	root link // the list's sentinel: root.next is the oldest task
+	n    int  // tasks in the list
+	size int  // the most tasks the list may hold
 
-	// parked holds a channel per worker parked, or about to park, for a
-	// push to wake it with; idle is its length, to look at without the
-	// lock. Only parking and waking take mu.
-	mu     sync.Mutex
-	parked []chan struct{}
-	idle   atomic.Int32
+	idle    []*worker // workers waiting for a task, the latest last
+	workers []*worker // every worker started, by index
+	max     int       // the most workers that may start
+	live    int       // workers started and not exited
+	closed  bool      // no more pushes; workers exit once the list is empty
 
 	// waiting counts the submitters waiting for room. Whoever makes room
-	// while one waits sends a token on room; a waiter that gets it and
-	// still sees others waiting passes a token on.
-	waiting atomic.Int32
+	// while one waits sends a token on room; a waiter that leaves while
+	// others wait and room remains passes a token on.
+	waiting int
+	room    chan struct{} // capacity 1
+
+	done chan struct{} // closed by close, to wake waiting submitters
+
+	// spinning counts the idle workers spinning before they park; at
+	// most maxSpinning do at once, so that a pool of many idle workers
+	// does not keep the processors busy yielding to each other.
+	spinning    atomic.Int32
+	maxSpinning int32
+
+	// start runs a new worker's goroutine, with t its first task.
+	start func(w *worker, t task)
 }
 
-type slot struct {
-	// seq is twice the position at which the slot is free to fill, and one
-	// more while it is full at that position; taking the task moves it on
-	// to the free mark of the next lap. (With single steps, a queue of one
-	// slot could not tell full at one position from free at the next.)
-	seq atomic.Uint64
-	t   task
+// A link is a task's place in a queue's list. Each task has one, at its own
+// address, so that the list costs no allocation and a task can leave it
+// from anywhere. The fields are guarded by the queue's mu.
+type link struct {
+	next, prev *link // nil while the task is not in the list
+	t          task  // the task whose link this is, while in the list
 }
 
-func newQueue(size, workers int) *queue {
-	n := size
-	if n == 0 {
-		// A hand-off queue passes a task only to a worker it has
-		// unparked, so a slot per worker is room enough. Should a put
-		// find none (the worker unparked for a task still being put may
-		// park again), the push fails as if no worker were parked.
-		n = workers
-	}
+// pushResult says what became of a pushed task.
+type pushResult int
+
+const (
+	pushed  pushResult = iota // handed to a worker or queued
+	full                      // no room: no idle worker, none to start, a full list
+	refused                   // the queue is closed
+)
+
+func newQueue(size, workers int, start func(*worker, task)) *queue {
 	q := &queue{
-		slots:  make([]slot, n),
-		size:   size,
-		parked: make([]chan struct{}, 0, workers),
-		room:   make(chan struct{}, 1),
-		done:   make(chan struct{}),
+		size:  size,
+		max:   workers,
+		room:  make(chan struct{}, 1),
+		// As the runtime lets at most half its processors spin looking
+		// for goroutines to run.
+		maxSpinning: int32(max(1, runtime.GOMAXPROCS(0)/2)),
+		done:  make(chan struct{}),
+		start: start,
 	}
-	for i := range q.slots {
-		q.slots[i].seq.Store(2 * uint64(i))
-	}
+	q.root.next, q.root.prev = &q.root, &q.root
 	return q
 }
 
-// put adds t at the tail, or reports false if the ring is full.
-func (q *queue) put(t task) bool {
-	n := uint64(len(q.slots))
-	pos := q.tail.Load()
-	for {
-		s := &q.slots[pos%n]
-		switch seq := s.seq.Load(); {
-		case seq == 2*pos:
-			if q.tail.CompareAndSwap(pos, pos+1) {
-				s.t = t
-				s.seq.Store(2*pos + 1)
-				return true
-			}
-		case seq < 2*pos:
-			// The slot still holds the task of the lap before.
-			return false
+// tryPush hands t to a worker, or queues it, if there is room now.
+func (q *queue) tryPush(t task) pushResult {
+	q.mu.Lock()
+	switch {
+	case q.closed:
+		q.mu.Unlock()
+		return refused
+	case len(q.idle) > 0:
+		// Invariant 1: the list is empty, so t is next in line.
+		n := len(q.idle)
+		w := q.idle[n-1]
+		q.idle[n-1] = nil
+		q.idle = q.idle[:n-1]
+		w.next = t
+		q.mu.Unlock()
+		w.hand()
+		return pushed
+	case len(q.workers) < q.max:
+		// No worker is idle, so the list is empty or every worker has
+		// started: here, the list is empty, and t is next in line.
+		w := &worker{index: len(q.workers), wake: make(chan struct{}, 1)}
+		q.workers = append(q.workers, w)
+		q.live++
+		q.mu.Unlock()
+		q.start(w, t)
+		return pushed
+	case q.n < q.size:
+		if t.pending() {
+			// A task completed while being submitted takes no room.
+			q.link(t)
 		}
-		// Another submitter got there first.
-		pos = q.tail.Load()
+		q.mu.Unlock()
+		return pushed
 	}
-}
-
-// take removes the task at the head, or reports false if there is none.
-func (q *queue) take() (task, bool) {
-	n := uint64(len(q.slots))
-	pos := q.head.Load()
-	for {
-		s := &q.slots[pos%n]
-		switch seq := s.seq.Load(); {
-		case seq == 2*pos+1:
-			if q.head.CompareAndSwap(pos, pos+1) {
-				t := s.t
-				s.t = nil // do not keep the task alive
-				s.seq.Store(2 * (pos + n))
-				return t, true
-			}
-		case seq < 2*pos+1:
-			// Empty.
-			return nil, false
-		}
-		pos = q.head.Load()
-	}
-}
-
-// tryPush queues t if there is room, waking a parked worker for it, and
-// reports whether it did.
-func (q *queue) tryPush(t task) bool {
-	if q.size == 0 {
-		wake := q.unpark()
-		if wake == nil {
-			return false
-		}
-		ok := q.put(t)
-		wake <- struct{}{}
-		return ok
-	}
-	if !q.put(t) {
-		return false
-	}
-	// put stored the slot's sequence number, then this reads idle; a
-	// worker about to park adds to idle, then looks for a task. The
-	// atomics are sequentially consistent, so one of the two sees the
-	// other.
-	if q.idle.Load() > 0 {
-		if wake := q.unpark(); wake != nil {
-			wake <- struct{}{}
-		}
-	}
-	return true
+	q.mu.Unlock()
+	return full
 }
 
 // push is tryPush that waits for room: it spins briefly, then blocks until
-// there is room, ctx is done or quit is closed. It reports whether it queued
-// t.
-func (q *queue) push(ctx context.Context, t task, quit <-chan struct{}) bool {
+// there is room, ctx is done, or the queue is closed. It returns full if ctx
+// is done first.
+func (q *queue) push(ctx context.Context, t task) pushResult {
 	// Unless ctx is done already, spin before blocking, as an idle worker
 	// does before it parks: the worker that makes room would otherwise
 	// have to wake this submitter, which then runs only when the
 	// scheduler gets to it.
 	for i := 0; i < spins && ctx.Err() == nil; i++ {
-		if q.tryPush(t) {
-			return true
+		if r := q.tryPush(t); r != full {
+			return r
 		}
 		runtime.Gosched()
 	}
-	// Count this submitter as waiting, then look for room: a worker makes
-	// room, then reads waiting. Both are sequentially consistent, so
-	// either this finds the room or the worker sends a token.
-	q.waiting.Add(1)
-	for !q.tryPush(t) {
+	// Count this submitter as waiting before looking for room: whoever
+	// makes room after that sends a token.
+	q.mu.Lock()
+	q.waiting++
+	q.mu.Unlock()
+	defer func() {
+		q.mu.Lock()
+		q.waiting--
+		// The token that woke this submitter may have been one of
+		// several rooms made at once; or this submitter leaves with a
+		// token meant for it unspent.
+		q.signalRoomLocked()
+		q.mu.Unlock()
+	}()
+	for {
+		if r := q.tryPush(t); r != full {
+			return r
+		}
 		select {
 		case <-q.room:
 		case <-ctx.Done():
-			q.waiting.Add(-1)
-			return false
-		case <-quit:
-			q.waiting.Add(-1)
-			return false
-		}
-	}
-	// The token that woke this submitter may have been meant for all.
-	if q.waiting.Add(-1) > 0 {
-		q.madeRoom()
-	}
-	return true
-}
-
-// unpark takes a parked worker off the list and returns its channel, for
-// the caller to wake it with; or nil if no worker is parked.
-func (q *queue) unpark() chan struct{} {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	n := len(q.parked)
-	if n == 0 {
-		return nil
-	}
-	wake := q.parked[n-1]
-	q.parked[n-1] = nil
-	q.parked = q.parked[:n-1]
-	q.idle.Add(-1)
-	return wake
-}
-
-// pop takes a task for the worker whose channel is wake, waiting for one:
-// it spins briefly and then parks. Once the queue is closed and empty it
-// returns false.
-func (q *queue) pop(wake chan struct{}) (task, bool) {
-	for {
-		for range spins {
-			if t, ok := q.take(); ok {
-				q.madeRoom()
-				return t, true
-			}
-			if q.closed.Load() {
-				// Every push finished before close: look once more.
-				return q.take()
-			}
-			runtime.Gosched()
-		}
-		q.mu.Lock()
-		q.parked = append(q.parked, wake)
-		q.idle.Add(1)
-		q.mu.Unlock()
-		if q.size == 0 {
-			q.madeRoom() // a waiting submitter may hand a task over now
-		}
-		if t, ok := q.take(); ok {
-			q.unlist(wake)
-			q.madeRoom()
-			return t, true
-		}
-		select {
-		case <-wake:
+			return full
 		case <-q.done:
-			// Closed; the next round looks once more and returns.
+			return refused
 		}
 	}
 }
 
-// unlist takes back the parking of a worker that has found a task itself.
-// If a push has unparked it meanwhile, it takes the wake-up sent to it.
-func (q *queue) unlist(wake chan struct{}) {
-	q.mu.Lock()
-	i := slices.Index(q.parked, wake)
-	if i >= 0 {
-		q.parked = slices.Delete(q.parked, i, i+1)
-		q.idle.Add(-1)
-	}
-	q.mu.Unlock()
-	if i < 0 {
-		<-wake
-	}
+// hasRoomLocked reports whether a push would succeed now.
+func (q *queue) hasRoomLocked() bool {
+	return !q.closed && (len(q.idle) > 0 || len(q.workers) < q.max || q.n < q.size)
 }
 
-// madeRoom tells a submitter waiting for room, if any, that there may be
-// some now.
-func (q *queue) madeRoom() {
-	if q.waiting.Load() > 0 {
+// signalRoomLocked tells a submitter waiting for room, if any, that there is
+// some.
+func (q *queue) signalRoomLocked() {
+	if q.waiting > 0 && q.hasRoomLocked() {
 		select {
 		case q.room <- struct{}{}:
 		default: // a token is already on its way
@@ -261,18 +198,151 @@ func (q *queue) madeRoom() {
 	}
 }
 
-// close marks the queue closed: once it is empty, pop returns false. No
-// push may happen after close.
-func (q *queue) close() {
-	q.closed.Store(true)
-	close(q.done)
+// next returns the next task for worker w, which has just finished one: the
+// oldest queued task, if any. Otherwise it puts w in idle and returns nil and
+// true, and w must then call await; or, if the queue is closed, it returns nil
+// and false, and w must exit.
+//
+// The worker calls next before it completes the future of the task it ran,
+// so that whoever sees that future complete finds the worker idle, and so
+// room for another task.
+func (q *queue) next(w *worker) (t task, idle bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if t := q.popLocked(); t != nil {
+		return t, false
+	}
+	if q.closed {
+		return nil, false
+	}
+	w.state.Store(idling)
+	q.idle = append(q.idle, w)
+	q.signalRoomLocked()
+	return nil, true
 }
 
-// len returns the number of tasks in the queue.
-func (q *queue) len() int {
-	// head never passes tail, so reading head first gives n >= 0; takes
-	// since may make it more than the queue holds.
-	head := q.head.Load()
-	n := int(q.tail.Load() - head)
-	return min(n, q.size)
+// get returns the next task for worker w, waiting for one if need be, or nil
+// once the queue is closed and empty.
+func (q *queue) get(w *worker) task {
+	t, idle := q.next(w)
+	if idle {
+		t = q.await(w)
+	}
+	return t
+}
+
+// pop takes the oldest task out of the list, or returns nil.
+func (q *queue) pop() task {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.popLocked()
+}
+
+// await waits for the task that a push hands to w, which is in idle: it
+// spins briefly, then blocks. It returns nil if the queue was closed.
+func (q *queue) await(w *worker) task {
+	if q.spinning.Add(1) <= q.maxSpinning {
+		for range spins {
+			if w.state.Load() == handed {
+				break
+			}
+			runtime.Gosched()
+		}
+	}
+	q.spinning.Add(-1)
+	if w.park() {
+		<-w.wake
+	}
+	return w.handed()
+}
+
+// popLocked takes the oldest task out of the list, or returns nil.
+func (q *queue) popLocked() task {
+	l := q.root.next
+	if l == &q.root {
+		return nil
+	}
+	t := l.t
+	q.unlinkLocked(l)
+	return t
+}
+
+// link adds t at the end of the list. The caller holds mu.
+func (q *queue) link(t task) {
+	l := t.link()
+	l.t = t
+	l.prev = q.root.prev
+	l.next = &q.root
+	l.prev.next = l
+	q.root.prev = l
+	q.n++
+}
+
+// unlinkLocked takes l out of the list.
+func (q *queue) unlinkLocked(l *link) {
+	l.prev.next = l.next
+	l.next.prev = l.prev
+	l.next, l.prev, l.t = nil, nil, nil
+	q.n--
+	q.signalRoomLocked()
+}
+
+// remove takes t out of the list and reports whether it was there. A task
+// that completes without running calls it, so that the queue neither keeps
+// it alive nor counts it; and a goroutine that means to run a queued task
+// itself calls it first, to take the task from the workers.
+func (q *queue) remove(t task) bool {
+	l := t.link()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if l.next == nil {
+		return false
+	}
+	q.unlinkLocked(l)
+	return true
+}
+
+// close stops the queue from taking tasks and wakes the idle workers to exit;
+// busy ones exit once the list is empty. It reports whether no worker is
+// left, in which case none will ever exit.
+func (q *queue) close() (none bool) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	q.closed = true
+	idle := q.idle
+	q.idle = nil
+	none = q.live == 0
+	q.mu.Unlock()
+	close(q.done)
+	for _, w := range idle {
+		w.hand() // nil: exit
+	}
+	return none
+}
+
+// isClosed reports whether close has been called.
+func (q *queue) isClosed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.closed
+}
+
+// exit records that a worker's goroutine has ended for good, and reports
+// whether it was the last one of a closed queue.
+func (q *queue) exit() (last bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.live--
+	return q.closed && q.live == 0
+}
+
+// stats returns the workers not yet exited, the tasks in the list, and every
+// worker started.
+func (q *queue) stats() (live, queued int, workers []*worker) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.live, q.n, q.workers
 }

@@ -2,8 +2,10 @@ package futures
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,43 +20,60 @@ import (
 const stuck = 10 * time.Second
 
 // numbered is a task that only carries a number, for testing the queue alone.
-type numbered int
+// It completes when it is started or aborted.
+type numbered struct {
+	n     int
+	done  bool // started or aborted; guarded by the test
+	place link
+}
 
-func (numbered) run(*worker)             {}
-func (numbered) abort(State, error) bool { return false }
+func (t *numbered) start(*worker) bool {
+	if t.done {
+		return false
+	}
+	t.done = true
+	return true
+}
+func (t *numbered) publish() {}
+func (t *numbered) abort(State, error) bool {
+	if t.done {
+		return false
+	}
+	t.done = true
+	return true
+}
+func (t *numbered) pending() bool { return !t.done }
+func (t *numbered) link() *link   { return &t.place }
 
 // TestQueueHandsOverEveryTaskOnce pushes numbered tasks from several
-// goroutines into a queue that several others pop, and checks that each comes
-// out exactly once, and in the order pushed for each pusher.
+// goroutines into a queue whose workers take them, and checks that each comes
+// out exactly once, and in the order pushed for each pusher and worker.
 func TestQueueHandsOverEveryTaskOnce(t *testing.T) {
 	const workers, pushers, each = 4, 3, 20000
 	for _, size := range []int{0, 1, 2, 5, 64} {
 		t.Run(fmt.Sprintf("size=%d", size), func(t *testing.T) {
-			q := newQueue(size, workers)
-			got := make([][]numbered, workers)
+			got := make([][]int, workers)
 			var popped sync.WaitGroup
-			for i := range workers {
-				wake := make(chan struct{}, 1)
+			var q *queue
+			q = newQueue(size, workers, func(w *worker, tk task) {
 				popped.Go(func() {
-					for {
-						tk, ok := q.pop(wake)
-						if !ok {
-							return
-						}
-						got[i] = append(got[i], tk.(numbered))
+					for tk != nil {
+						got[w.index] = append(got[w.index], tk.(*numbered).n)
+						tk = q.get(w)
 					}
 				})
-			}
-			// A lost wake-up leaves every worker parked and the queue
-			// full: give up then rather than hang.
+			})
+			// A lost wake-up leaves the tasks queued and the workers
+			// waiting: give up then rather than hang.
 			deadline := time.Now().Add(stuck)
-			var pushed sync.WaitGroup
+			var producers sync.WaitGroup
 			for j := range pushers {
-				pushed.Go(func() {
+				producers.Go(func() {
 					for k := range each {
-						for !q.tryPush(numbered(j*each + k)) {
+						for q.tryPush(&numbered{n: j*each + k}) != pushed {
 							if time.Now().After(deadline) {
-								t.Errorf("pusher %d stuck at task %d with %d queued", j, k, q.len())
+								_, n, _ := q.stats()
+								t.Errorf("pusher %d stuck at task %d with %d queued", j, k, n)
 								return
 							}
 							runtime.Gosched()
@@ -62,21 +81,21 @@ func TestQueueHandsOverEveryTaskOnce(t *testing.T) {
 					}
 				})
 			}
-			pushed.Wait()
+			producers.Wait()
 			q.close()
 			popped.Wait()
 
 			seen := make([]int, pushers*each)
 			for _, g := range got {
-				last := make([]numbered, pushers)
+				last := make([]int, pushers)
 				for i := range last {
 					last[i] = -1
 				}
 				for _, n := range g {
 					seen[n]++
-					// One worker pops a pusher's tasks in the order
-					// they were pushed.
-					j := int(n) / each
+					// One worker takes a pusher's tasks in the
+					// order they were pushed.
+					j := n / each
 					assert.Greater(t, n, last[j], "pusher %d's tasks out of order", j)
 					last[j] = n
 				}
@@ -86,67 +105,349 @@ func TestQueueHandsOverEveryTaskOnce(t *testing.T) {
 					require.Failf(t, "task not handed over once", "task %d came out %d times", n, c)
 				}
 			}
-			assert.Zero(t, q.len())
+			_, n, _ := q.stats()
+			assert.Zero(t, n)
 		})
 	}
 }
 
-// TestQueueLimitsRoom checks that a queue takes as many tasks as its size and
-// no more, and that a queue of size 0 takes one only for a parked worker.
-func TestQueueLimitsRoom(t *testing.T) {
-	for _, size := range []int{1, 3} {
-		q := newQueue(size, 2)
-		for i := range size {
-			require.True(t, q.tryPush(numbered(i)), "size %d: push %d", size, i)
+// TestQueueRoomIsIdleWorkersUnstartedWorkersAndTheList checks the room a
+// queue offers, with workers that never take a task: first the workers not
+// yet started, then the list.
+func TestQueueRoomIsIdleWorkersUnstartedWorkersAndTheList(t *testing.T) {
+	for _, workers := range []int{1, 3} {
+		for _, size := range []int{0, 1, 3} {
+			var started []task
+			q := newQueue(size, workers, func(_ *worker, tk task) { started = append(started, tk) })
+			for i := range workers + size {
+				require.Equal(t, pushed, q.tryPush(&numbered{n: i}), "workers %d, size %d: push %d", workers, size, i)
+			}
+			assert.Equal(t, full, q.tryPush(&numbered{n: -1}), "workers %d, size %d: push beyond the room", workers, size)
+			assert.Len(t, started, workers, "a worker started for each of the first pushes")
+			live, n, _ := q.stats()
+			assert.Equal(t, workers, live)
+			assert.Equal(t, size, n)
+			if size > 0 {
+				tk := q.pop()
+				assert.Equal(t, workers, tk.(*numbered).n, "first in, first out")
+				assert.Equal(t, pushed, q.tryPush(&numbered{}), "push after a pop")
+			}
 		}
-		assert.False(t, q.tryPush(numbered(size)), "size %d: push beyond the size", size)
-		assert.Equal(t, size, q.len())
-		tk, ok := q.take()
-		require.True(t, ok)
-		assert.Equal(t, numbered(0), tk, "size %d: first in, first out", size)
-		assert.True(t, q.tryPush(numbered(size)), "size %d: push after a take", size)
 	}
-
-	q := newQueue(0, 1)
-	assert.False(t, q.tryPush(numbered(0)), "size 0 with no worker parked")
-	wake := make(chan struct{}, 1)
-	popped := make(chan task)
-	go func() {
-		tk, _ := q.pop(wake)
-		popped <- tk
-	}()
-	for q.idle.Load() == 0 {
-		runtime.Gosched()
-	}
-	require.True(t, q.tryPush(numbered(7)), "size 0 with a worker parked")
-	assert.Equal(t, numbered(7), <-popped)
-	assert.Zero(t, q.len())
-	q.close()
 }
 
-// TestPoolWakesParkedWorkers submits one task at a time to pools of many
-// workers, so that workers park and are woken over and over, and checks that
-// no wake-up is lost: a lost one leaves a task queued with every worker parked.
-func TestPoolWakesParkedWorkers(t *testing.T) {
-	for _, workers := range []int{1, 3, 8} {
-		for _, size := range []int{0, 1, 64} {
-			t.Run(fmt.Sprintf("workers=%d/queue=%d", workers, size), func(t *testing.T) {
-				p := newPool(t, WithWorkers(workers), WithQueueSize(size))
-				ctx, cancel := context.WithTimeout(context.Background(), stuck)
-				defer cancel()
-				var wg sync.WaitGroup
-				for range 3 {
-					wg.Go(func() {
-						for range 3000 {
-							if _, err := Submit(ctx, p, trivial).Result(ctx); err != nil {
-								assert.NoError(t, err, "a task was never run")
-								return
-							}
-						}
-					})
-				}
-				wg.Wait()
+// TestQueueRemoveFreesRoom checks that a task taken out of the list, as a
+// cancelled one is, gives its room back and leaves nothing behind.
+func TestQueueRemoveFreesRoom(t *testing.T) {
+	q := newQueue(2, 1, func(*worker, task) {})
+	require.Equal(t, pushed, q.tryPush(&numbered{})) // starts the worker
+	a, b := &numbered{n: 1}, &numbered{n: 2}
+	require.Equal(t, pushed, q.tryPush(a))
+	require.Equal(t, pushed, q.tryPush(b))
+	require.Equal(t, full, q.tryPush(&numbered{}))
+	require.True(t, q.remove(a))
+	assert.False(t, q.remove(a), "removed twice")
+	assert.Equal(t, link{}, a.place, "a removed task keeps no link")
+	_, n, _ := q.stats()
+	assert.Equal(t, 1, n)
+	assert.Equal(t, pushed, q.tryPush(&numbered{n: 3}))
+	assert.Equal(t, 2, q.pop().(*numbered).n)
+	assert.Equal(t, 3, q.pop().(*numbered).n)
+	assert.Nil(t, q.pop())
+}
+
+// TestQueueProtocolExhaustively explores every interleaving of pushes,
+// cancellations, closing and the steps of the workers, for small queues, and
+// checks after every step the invariants that make the wake-up protocol
+// lose nothing: a task in the list only while no worker waits, and every
+// waiting worker either in idle or with a token; and at the end of each
+// interleaving, that every task pushed ran or was cancelled, once.
+//
+// Each step is one call of the queue's, made by the test on its own
+// goroutine: a push (with the hand-over to a worker after releasing the
+// lock), a cancellation, close, a worker taking its next task or becoming
+// idle, a waiting worker parking (or finding its task handed over already),
+// or a parked worker receiving its token. The queue does its work under its
+// lock in one critical section per call, so the calls are atomic but for the
+// hand-over; that is one atomic swap, and its token for a parked worker only
+// delays that worker, whose one step while parked is to receive it.
+func TestQueueProtocolExhaustively(t *testing.T) {
+	for _, workers := range []int{1, 2, 3} {
+		for _, size := range []int{0, 1, 2} {
+			t.Run(fmt.Sprintf("workers=%d/size=%d", workers, size), func(t *testing.T) {
+				seen := make(map[string]bool)
+				exploreQueue(t, workers, size, 4, nil, seen)
+				t.Logf("%d states", len(seen))
+				assert.Greater(t, len(seen), workers*10)
 			})
 		}
+	}
+}
+
+// A queueModel is a queue driven one step at a time.
+type queueModel struct {
+	q       *queue
+	tasks   []*numbered // pushed so far; each pushed once, full or not
+	refused int         // pushes that found no room or a closed queue
+	workers []*modelWorker
+	closed  bool
+	ran     map[int]int // runs by task
+}
+
+type modelWorker struct {
+	w       *worker
+	task    *numbered // the task it runs, or nil
+	waiting bool      // in await
+	parked  bool      // blocked on its wake channel
+	exited  bool
+}
+
+func newQueueModel(workers, size int) *queueModel {
+	m := &queueModel{ran: make(map[int]int)}
+	m.q = newQueue(size, workers, func(w *worker, tk task) {
+		m.workers = append(m.workers, &modelWorker{w: w})
+		m.run(m.workers[len(m.workers)-1], tk)
+	})
+	return m
+}
+
+func (m *queueModel) run(mw *modelWorker, tk task) {
+	mw.task = tk.(*numbered)
+	if mw.task.start(mw.w) {
+		m.ran[mw.task.n]++
+	}
+}
+
+// steps lists the steps possible now, as names.
+func (m *queueModel) steps(tasks int) []string {
+	var s []string
+	if len(m.tasks) < tasks && !m.closed {
+		s = append(s, "push")
+	}
+	for i, tk := range m.tasks {
+		if !tk.done {
+			s = append(s, fmt.Sprintf("cancel %d", i))
+		}
+	}
+	if !m.closed {
+		s = append(s, "close")
+	}
+	for i, mw := range m.workers {
+		switch {
+		case mw.exited:
+		case mw.task != nil:
+			s = append(s, fmt.Sprintf("next %d", i))
+		case mw.waiting && !mw.parked:
+			s = append(s, fmt.Sprintf("park %d", i))
+		case mw.parked && len(mw.w.wake) > 0:
+			s = append(s, fmt.Sprintf("receive %d", i))
+		}
+	}
+	return s
+}
+
+func (m *queueModel) step(s string) {
+	var i int
+	switch {
+	case s == "push":
+		tk := &numbered{n: len(m.tasks)}
+		m.tasks = append(m.tasks, tk)
+		if m.q.tryPush(tk) != pushed {
+			tk.done = true
+			m.refused++
+		}
+	case s == "close":
+		m.closed = true
+		m.q.close()
+	case scan(s, "cancel %d", &i):
+		if m.tasks[i].abort(Cancelled, nil) {
+			m.q.remove(m.tasks[i])
+		}
+	case scan(s, "next %d", &i):
+		mw := m.workers[i]
+		mw.task = nil
+		tk, idle := m.q.next(mw.w)
+		switch {
+		case tk != nil:
+			m.run(mw, tk)
+		case idle:
+			mw.waiting = true
+		default:
+			mw.exited = true
+		}
+	case scan(s, "park %d", &i):
+		// What await does once done spinning.
+		mw := m.workers[i]
+		if mw.w.park() {
+			mw.parked = true
+		} else {
+			m.handed(mw)
+		}
+	case scan(s, "receive %d", &i):
+		mw := m.workers[i]
+		<-mw.w.wake
+		m.handed(mw)
+	}
+}
+
+// handed ends the wait of mw, which has been handed a task, or nil to exit.
+func (m *queueModel) handed(mw *modelWorker) {
+	mw.waiting, mw.parked = false, false
+	if tk := mw.w.handed(); tk != nil {
+		m.run(mw, tk)
+	} else {
+		mw.exited = true
+	}
+}
+
+func scan(s, format string, i *int) bool {
+	_, err := fmt.Sscanf(s, format, i)
+	return err == nil
+}
+
+// check returns what is wrong with the model's state, if anything.
+func (m *queueModel) check() string {
+	q := m.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.n > 0 && len(q.idle) > 0 {
+		return fmt.Sprintf("%d tasks queued while %d workers are idle", q.n, len(q.idle))
+	}
+	if q.n > 0 && len(q.workers) < q.max {
+		return fmt.Sprintf("%d tasks queued while %d workers could start", q.n, q.max-len(q.workers))
+	}
+	for i, mw := range m.workers {
+		if !mw.waiting {
+			continue
+		}
+		inIdle := false
+		for _, w := range q.idle {
+			inIdle = inIdle || w == mw.w
+		}
+		state, token := mw.w.state.Load(), len(mw.w.wake) > 0
+		switch {
+		case inIdle && (state == handed || token),
+			!inIdle && state != handed,
+			!inIdle && mw.parked && !token:
+			return fmt.Sprintf("waiting worker %d: in idle %v, state %d, parked %v, token %v",
+				i, inIdle, state, mw.parked, token)
+		}
+	}
+	return ""
+}
+
+// final returns what is wrong with a state from which no step is possible.
+func (m *queueModel) final() string {
+	for _, tk := range m.tasks {
+		if !tk.done {
+			return fmt.Sprintf("task %d never ran", tk.n)
+		}
+		if m.ran[tk.n] > 1 {
+			return fmt.Sprintf("task %d ran %d times", tk.n, m.ran[tk.n])
+		}
+	}
+	for i, mw := range m.workers {
+		if !mw.exited {
+			return fmt.Sprintf("worker %d did not exit", i)
+		}
+	}
+	return ""
+}
+
+// signature describes the model's state: two sequences of steps that end in
+// the same signature have the same futures.
+func (m *queueModel) signature() string {
+	q := m.q
+	var b strings.Builder
+	fmt.Fprintf(&b, "pushed %d closed %v list", len(m.tasks), m.closed)
+	for l := q.root.next; l != &q.root; l = l.next {
+		fmt.Fprintf(&b, " %d", l.t.(*numbered).n)
+	}
+	b.WriteString(" idle")
+	for _, w := range q.idle {
+		fmt.Fprintf(&b, " %d", w.index)
+	}
+	for _, tk := range m.tasks {
+		fmt.Fprintf(&b, " t%d:%v:%d", tk.n, tk.done, m.ran[tk.n])
+	}
+	for i, mw := range m.workers {
+		n := -1
+		if mw.task != nil {
+			n = mw.task.n
+		}
+		fmt.Fprintf(&b, " w%d:%d:%v:%v:%v:%d:%d", i, n, mw.waiting, mw.parked, mw.exited,
+			mw.w.state.Load(), len(mw.w.wake))
+	}
+	return b.String()
+}
+
+// exploreQueue explores, depth first, every sequence of steps that extends
+// prefix, replaying each from a new queue, and records in seen the states
+// it reaches; it does not explore again from a state seen before.
+func exploreQueue(t *testing.T, workers, size, tasks int, prefix []string, seen map[string]bool) {
+	m := newQueueModel(workers, size)
+	for _, s := range prefix {
+		m.step(s)
+	}
+	if msg := m.check(); msg != "" {
+		t.Fatalf("after %q: %s", prefix, msg)
+	}
+	sig := m.signature()
+	if seen[sig] {
+		return
+	}
+	seen[sig] = true
+	steps := m.steps(tasks)
+	if len(steps) == 0 {
+		if msg := m.final(); msg != "" {
+			t.Fatalf("after %q: %s", prefix, msg)
+		}
+		return
+	}
+	for _, s := range steps {
+		exploreQueue(t, workers, size, tasks, append(prefix[:len(prefix):len(prefix)], s), seen)
+	}
+}
+
+var pairRounds = flag.Int("pair.rounds", 2000, "rounds of TestStressPairWaitingForEachOther")
+
+// TestStressPairWaitingForEachOther is the scenario of a lost wake-up:
+// two goroutines each submit one of a pair of tasks that wait for each other
+// to start, so both must run at once on the pool's two workers. A task left
+// queued while a worker sleeps hangs the pair. .ci/stress runs it for many
+// more rounds.
+func TestStressPairWaitingForEachOther(t *testing.T) {
+	rounds := *pairRounds
+	for _, size := range []int{0, 1, 64} {
+		t.Run(fmt.Sprintf("queue=%d", size), func(t *testing.T) {
+			p := newPool(t, WithWorkers(2), WithQueueSize(size))
+			ctx, cancel := context.WithTimeout(context.Background(), stuck)
+			defer cancel()
+			for round := range rounds {
+				a, b := make(chan struct{}), make(chan struct{})
+				pair := func(mine, other chan struct{}) func(context.Context) (int, error) {
+					return func(ctx context.Context) (int, error) {
+						close(mine)
+						select {
+						case <-other:
+							return 1, nil
+						case <-ctx.Done():
+							return 0, context.Cause(ctx)
+						}
+					}
+				}
+				fs := make([]*Future[int], 2)
+				var wg sync.WaitGroup
+				wg.Go(func() { fs[0] = Submit(ctx, p, pair(a, b)) })
+				wg.Go(func() { fs[1] = Submit(ctx, p, pair(b, a)) })
+				wg.Wait()
+				for _, f := range fs {
+					if _, err := f.Result(ctx); err != nil {
+						require.FailNow(t, "a task of the pair was left waiting",
+							"round %d: %v; stats %+v", round, err, p.Stats())
+					}
+				}
+			}
+		})
 	}
 }
