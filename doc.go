@@ -2,7 +2,7 @@
 // back their results as typed futures, in the manner of Python's
 // concurrent.futures.ThreadPoolExecutor.
 //
-// A [Pool] is a set of worker goroutines fed by a bounded queue. [Submit]
+// A [Pool] is a bounded set of worker goroutines fed by a queue. [Submit]
 // queues a function and returns a [Future] that completes with its value, its
 // error, or its recovered panic. [Map] runs a function over an [iter.Seq] and
 // yields the results in input order, with a bound on the work in flight;
@@ -28,7 +28,9 @@
 //
 // # Lifetime
 //
-// [New] starts the workers; they live until the pool is shut down.
+// [New] makes a pool and starts no goroutine: workers start as tasks
+// arrive, up to the number [WithWorkers] sets, and live until the pool is
+// shut down.
 // [Pool.Shutdown] refuses new work, lets queued work finish and waits for the
 // workers to exit; [Pool.ShutdownNow] cancels the queued work instead of
 // running it; [Pool.Close] is Shutdown without a deadline, for defer. A pool
