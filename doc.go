@@ -69,16 +69,30 @@
 // [WithCallbackPanicHandler]).
 //
 // At most n tasks run at once on a pool of n workers, and n do run at once
-// when n or more are waiting, with one exception below: a task that waits for
-// another may run it itself.
+// when n or more are waiting; a task that waits for another may run it in
+// its place, as below.
 //
 // A task may submit to its own pool and wait for the results, to any depth, on
 // any pool, including one worker with a queue of 0, without deadlock,
 // provided it passes its own context (or one derived from it) to [Submit],
 // [Future.Result], [Wait] and [Map]. That context tells the pool that the
-// caller is one of its workers: Submit then runs the task at once on the
-// calling worker if the queue is full, and Result and Wait run a task that no
-// worker has started yet on the calling worker instead of waiting for one.
+// caller is a task of its own, which holds a worker's place: Submit runs the
+// new task at once in that place if the queue is full, and Result and Wait
+// take a task still queued out of the queue and run it in that place instead
+// of waiting for a worker. The task runs on a new goroutine, so that
+// runtime.Goexit in it ends only itself, while the waiting task waits. A
+// place holds one task at a time: goroutines that a task starts with its
+// context share its place and take turns, and once the task has returned its
+// context lends nothing. Each level of nesting costs the same, about a
+// goroutine and a few hundred bytes.
+//
+// A waiting call whose context is done returns its cause at once and runs
+// nothing; one whose deadline passes while the task it runs is not done
+// returns then, and the task goes on in the place it was lent. Until that
+// task returns, the pool runs one task more than it has workers; the worker
+// whose place it holds takes no other task before then, and Shutdown waits
+// for it. A task still queued when [Pool.ShutdownNow] begins, or when the
+// pool breaks, never runs, whoever would have run it.
 //
 // Once a task has completed, the pool holds neither its function nor its
 // result: the future alone holds the result. Once Shutdown has returned nil,

@@ -1,6 +1,9 @@
 package futures
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // An Executor runs submitted tasks on goroutines it owns. [Submit],
 // [TrySubmit] and [Map] take an Executor rather than being its methods because
@@ -37,6 +40,8 @@ type task interface {
 	pending() bool
 	// link returns the task's place in its pool's queue.
 	link() *link
+	// context returns the context the task runs with.
+	context() *taskContext
 }
 
 // workerKey is the context key under which a task's context holds the worker
@@ -49,12 +54,16 @@ type workerKey struct{}
 // It lives inside the future, so it costs no allocation.
 type taskContext struct {
 	context.Context
-	w *worker
+
+	// w is the worker that runs the task, from when it starts until it
+	// returns: after that its context lets no one help (see help.go), and
+	// is no longer the pool's own.
+	w atomic.Pointer[worker]
 }
 
 func (c *taskContext) Value(key any) any {
 	if _, ok := key.(workerKey); ok {
-		return c.w
+		return c
 	}
 	return c.Context.Value(key)
 }
@@ -70,34 +79,48 @@ func newTaskContext(ctx context.Context) taskContext {
 	return taskContext{Context: ctx}
 }
 
-// workerIn returns the worker whose task (or initializer) ctx belongs to, or
-// nil.
-func workerIn(ctx context.Context) *worker {
-	w, _ := ctx.Value(workerKey{}).(*worker)
-	return w
+// taskContextOf returns a new context for an initializer on w.
+func taskContextOf(ctx context.Context, w *worker) *taskContext {
+	c := &taskContext{Context: ctx}
+	c.w.Store(w)
+	return c
 }
 
-// workerOf returns the worker of p whose task ctx belongs to, or nil.
-func workerOf(ctx context.Context, p *Pool) *worker {
-	if w := workerIn(ctx); w != nil && w.pool == p {
-		return w
+// taskIn returns the context of the running task (or initializer) whose
+// context is ctx or an ancestor of ctx, and the worker that runs it; or nil
+// and nil.
+func taskIn(ctx context.Context) (*taskContext, *worker) {
+	if c, _ := ctx.Value(workerKey{}).(*taskContext); c != nil {
+		if w := c.w.Load(); w != nil {
+			return c, w
+		}
 	}
-	return nil
+	return nil, nil
+}
+
+// taskOf is taskIn for a task of p only.
+func taskOf(ctx context.Context, p *Pool) (*taskContext, *worker) {
+	if c, w := taskIn(ctx); w != nil && w.pool == p {
+		return c, w
+	}
+	return nil, nil
 }
 
 // WorkerIndex returns the index, from 0 to the pool's workers less one, of
 // the worker that runs the task or initializer whose context is ctx (or is
-// an ancestor of ctx), and false for any other context. If tasks of several
-// pools are nested, it is the index in the innermost one. Tasks can use it to
-// reach per-worker state set up by [WithInitializer] without locking, as a
-// worker runs one task at a time; but a task waiting on another of the same
-// pool may have it run on its behalf with the same index, and a goroutine
-// that a task starts with its context sees the task's index too.
+// an ancestor of ctx), and false for any other context, and once that task
+// has returned. If tasks of several pools are nested, it is the index in the
+// innermost one. Tasks can use it to reach per-worker state set up by
+// [WithInitializer] without locking, as one task at a time runs in a
+// worker's place: a task that waits for another may run it in its place,
+// with the same index, while it waits. A goroutine that a task starts with
+// its context sees the task's index too, and must not use the state while
+// the task runs.
 func WorkerIndex(ctx context.Context) (int, bool) {
 	if ctx == nil {
 		return 0, false
 	}
-	w := workerIn(ctx)
+	_, w := taskIn(ctx)
 	if w == nil {
 		return 0, false
 	}

@@ -97,9 +97,10 @@ func (fn funcCaller[T]) call(ctx context.Context) (T, error) { return fn(ctx) }
 // completes.
 //
 // Called from inside a task of the same pool with the task's context (or one
-// derived from it), Submit runs fn at once on the calling worker instead of
-// waiting for room in a full queue, so that nested submission cannot
-// deadlock.
+// derived from it), Submit does not wait for room in a full queue: it runs fn
+// at once in the calling task's place, on a new goroutine, and waits for it
+// or for ctx, so that nested submission cannot deadlock (see the package
+// doc's Guarantees).
 func Submit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) *Future[T] {
 	f, err := newFuture(ctx, ex, fn)
 	if err == nil {
@@ -161,9 +162,11 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 // [ErrShutdown] or [ErrBroken] if it never ran.
 //
 // Called from inside a task of the same pool with the task's context (or one
-// derived from it) on a future that no worker has started yet, Result runs
-// that task on the calling worker rather than waiting for one, so that a task
-// waiting on tasks it submitted cannot deadlock the pool.
+// derived from it) on a future still queued, Result takes the task out of
+// the queue and runs it in the calling task's place, on a new goroutine,
+// rather than waiting for a worker, so that a task waiting on tasks it
+// submitted cannot deadlock the pool. It still returns when ctx is done,
+// leaving the task to run on (see the package doc's Guarantees).
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	if ctx == nil {
 		var zero T
@@ -179,9 +182,14 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 }
 
 func (f *Future[T]) wait(ctx context.Context) error {
-	f.helpOn(workerIn(ctx))
-	// Unless ctx is done already, spin briefly before blocking, as an idle
-	// worker does before it parks.
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if c, w := taskOf(ctx, f.p); w != nil {
+		return waitHelping(ctx, c, w, f)
+	}
+	// Spin briefly before blocking, as an idle worker does before it
+	// parks.
 	for i := 0; i < spins && !f.complete() && ctx.Err() == nil; i++ {
 		runtime.Gosched()
 	}
@@ -198,15 +206,6 @@ func (f *Future[T]) wait(ctx context.Context) error {
 		return nil
 	case <-done:
 		return context.Cause(ctx)
-	}
-}
-
-// helpOn runs f on w, a worker waiting for f from a task of its own, if f
-// is in the queue of w's pool: otherwise a pool whose workers all wait for
-// queued tasks would deadlock. w may be nil.
-func (f *Future[T]) helpOn(w *worker) {
-	if w != nil && f.p == w.pool && f.p.queue.remove(f) {
-		runInline(f, w)
 	}
 }
 
@@ -328,6 +327,8 @@ func (f *Future[T]) pending() bool { return State(f.state.Load()) == Pending }
 
 func (f *Future[T]) link() *link { return &f.place }
 
+func (f *Future[T]) context() *taskContext { return &f.ctx }
+
 // start runs the task on w, unless it has completed or been claimed by
 // another worker, and reports whether it did; the outcome waits in f.val and
 // f.err for publish. A task whose context is done is cancelled instead.
@@ -339,7 +340,7 @@ func (f *Future[T]) start(w *worker) (ran bool) {
 	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
 		return false
 	}
-	f.ctx.w = w
+	f.ctx.w.Store(w)
 	w.started.Add(1)
 	normal := false
 	defer func() {

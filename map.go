@@ -27,9 +27,9 @@ import (
 // after the results before it, and ends. An invalid option, a nil ctx, ex,
 // inputs or fn gets one error matching [ErrInvalidOption] and the end.
 //
-// Called from inside a task of the pool with the task's context, Map is
-// subject to the same help as [Submit] and [Future.Result], so it cannot
-// deadlock the pool.
+// Called from inside a task of the pool with the task's context, Map submits
+// and waits as [Submit] and [Future.Result] do from a task, so it cannot
+// deadlock the pool, and ctx's deadline bounds it all the same.
 func Map[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In],
 	fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
 	return func(yield func(Out, error) bool) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime/pprof"
 	"strconv"
+	"sync"
 	"sync/atomic"
 )
 
@@ -74,6 +75,19 @@ type worker struct {
 	next  task
 	state atomic.Uint32 // busy, idling, parked or handed
 	wake  chan struct{} // capacity 1; a token when handed while parked
+
+	// holder is the context of the task in the worker's place: the one
+	// the worker runs, or one it lent its place to (see help.go).
+	holder atomic.Pointer[taskContext]
+	// current is the context of the task the worker's goroutine runs, for
+	// a goroutine that replaces it to take the place back. Only the
+	// worker's goroutine reads and writes it.
+	current *taskContext
+	// placeWaiters counts the goroutines waiting for a place on the worker
+	// to be given back; freed is closed when one is.
+	placeWaiters atomic.Int32
+	placeMu      sync.Mutex
+	freed        chan struct{} // guarded by placeMu
 
 	// Tasks started here; those not yet succeeded, failed or panicked are
 	// running (more than one while a task helps another).
@@ -187,9 +201,25 @@ func (p *Pool) work(w *worker, t task) {
 		w.ctx = pprof.WithLabels(p.ctx, labels)
 	}
 	pprof.SetGoroutineLabels(w.ctx)
+	if c := w.current; c != nil {
+		// This goroutine replaces one that a task ended with
+		// runtime.Goexit: take the place back.
+		c.w.Store(nil)
+		w.giveBack(c, nil)
+		w.current = nil
+	}
 	if p.init != nil && !w.initialized {
 		w.initialized = true
-		if err := p.initialize(&taskContext{Context: w.ctx, w: w}); err != nil {
+		// The initializer holds the worker's place, so that it may
+		// wait for tasks of the pool as a task may.
+		c := taskContextOf(w.ctx, w)
+		w.current = c
+		w.holder.Store(c)
+		err := p.initialize(c)
+		c.w.Store(nil)
+		w.giveBack(c, nil)
+		w.current = nil
+		if err != nil {
 			p.breakWith(err)
 		}
 	}
@@ -209,7 +239,23 @@ func (p *Pool) serve(w *worker, t task) {
 		if r := p.stop.Load(); r != nil {
 			t.abort(r.state, r.err)
 		} else {
+			c := t.context()
+			w.current = c
+			w.holder.Store(c)
 			ran = t.start(w)
+			c.w.Store(nil)
+			if !w.tryGiveBack(c, nil) {
+				// The task lent its place to one that still runs,
+				// its waiter having given up: complete the
+				// task's future now, but take no other task
+				// before the place is back.
+				if ran {
+					t.publish()
+					ran = false
+				}
+				w.giveBack(c, nil)
+			}
+			w.current = nil
 		}
 		// Take the next task, or become idle, before completing the
 		// future: whoever sees it complete then finds this worker free
@@ -281,14 +327,11 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 	q := p.queue
 	r := q.tryPush(t)
 	if r == full {
-		if w := workerOf(ctx, p); w != nil {
-			// A task of this pool submits to a full queue. Waiting
-			// could deadlock if every worker did the same: run it
-			// here instead.
-			runInline(t, w)
-			return false
+		if c, w := taskOf(ctx, p); w != nil {
+			r = p.submitFromTask(ctx, c, w, t)
+		} else {
+			r = q.push(ctx, t, nil)
 		}
-		r = q.push(ctx, t)
 	}
 	switch r {
 	case pushed:
@@ -323,22 +366,36 @@ func (p *Pool) closedErr() error {
 	return ErrShutdown
 }
 
-// runInline runs t on behalf of worker w, which is blocked in a task of its
-// own. It runs t on a new goroutine, and waits for it, so that a task calling
-// runtime.Goexit ends only itself and not the task that waits on it.
-func runInline(t task, w *worker) {
-	if r := w.pool.stop.Load(); r != nil {
-		t.abort(r.state, r.err)
-		return
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if t.start(w) {
-			t.publish()
+// submitFromTask submits t for the task whose context is c, which found the
+// queue full. Waiting for room could deadlock if every worker did the same,
+// so it runs t at once in c's place, if c holds it (see help.go); if c's
+// place is lent to another goroutine with c's context, it waits for room or
+// for the place to be given back, whichever comes first.
+func (p *Pool) submitFromTask(ctx context.Context, c *taskContext, w *worker, t task) pushResult {
+	for {
+		if w.lend(c, t.context()) {
+			if s := p.stop.Load(); s != nil {
+				w.holder.Store(c)
+				w.notifyFreed()
+				t.abort(s.state, s.err)
+				return pushed
+			}
+			// If ctx ends first, t goes on in c's place; Submit's
+			// caller has its future.
+			_ = runLent(ctx, w, c, t)
+			return pushed
 		}
-	}()
-	<-done
+		freed := w.watchPlace()
+		if w.holder.Load() == c {
+			w.unwatchPlace()
+			continue
+		}
+		r := p.queue.push(ctx, t, freed)
+		w.unwatchPlace()
+		if r != retry {
+			return r
+		}
+	}
 }
 
 // beginShutdown stops the pool from taking tasks.
@@ -348,8 +405,14 @@ func (p *Pool) beginShutdown() {
 	}
 }
 
+// testHookDrain, if not nil, runs when drain begins, after p.stop is set.
+var testHookDrain func()
+
 // drain completes every task in the queue without running it.
 func (p *Pool) drain() {
+	if testHookDrain != nil {
+		testHookDrain()
+	}
 	r := p.stop.Load()
 	for {
 		t := p.queue.pop()
@@ -401,7 +464,7 @@ func (p *Pool) wait(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext
 	}
-	if workerOf(ctx, p) != nil {
+	if _, w := taskOf(ctx, p); w != nil {
 		return errShutdownFromTask
 	}
 	select {

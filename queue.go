@@ -85,6 +85,7 @@ const (
 	pushed  pushResult = iota // handed to a worker or queued
 	full                      // no room: no idle worker, none to start, a full list
 	refused                   // the queue is closed
+	retry                     // push gave up waiting: see its wake argument
 )
 
 func newQueue(size, workers int, start func(*worker, task)) *queue {
@@ -142,8 +143,9 @@ func (q *queue) tryPush(t task) pushResult {
 
 // push is tryPush that waits for room: it spins briefly, then blocks until
 // there is room, ctx is done, or the queue is closed. It returns full if ctx
-// is done first.
-func (q *queue) push(ctx context.Context, t task) pushResult {
+// is done first, and retry, without pushing, if wake (which may be nil) is
+// closed first.
+func (q *queue) push(ctx context.Context, t task, wake <-chan struct{}) pushResult {
 	// Unless ctx is done already, spin before blocking, as an idle worker
 	// does before it parks: the worker that makes room would otherwise
 	// have to wake this submitter, which then runs only when the
@@ -178,6 +180,8 @@ func (q *queue) push(ctx context.Context, t task) pushResult {
 			return full
 		case <-q.done:
 			return refused
+		case <-wake:
+			return retry
 		}
 	}
 }

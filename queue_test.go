@@ -44,6 +44,9 @@ func (t *numbered) abort(State, error) bool {
 }
 func (t *numbered) pending() bool { return !t.done }
 func (t *numbered) link() *link   { return &t.place }
+func (t *numbered) context() *taskContext {
+	return nil
+}
 
 // TestQueueHandsOverEveryTaskOnce pushes numbered tasks from several
 // goroutines into a queue whose workers take them, and checks that each comes

@@ -2,6 +2,7 @@ package futures
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 )
@@ -37,10 +38,10 @@ func (c Condition) String() string {
 //
 // Wait waits on the calling goroutine and leaves no goroutine behind. Like
 // [Future.Result], Wait called from inside a task of the futures' pool with
-// the task's context runs the tasks that no worker has started yet on the
-// calling worker, one at a time (for FirstCompleted and FirstError, until
-// the condition holds), so that it cannot deadlock the pool. A nil ctx or an
-// unknown condition gets an error matching [ErrInvalidOption].
+// the task's context runs the tasks still queued in the calling task's place,
+// one at a time, checking the condition after each, so that it cannot
+// deadlock the pool; a done ctx runs nothing, and a deadline bounds it. A nil
+// ctx or an unknown condition gets an error matching [ErrInvalidOption].
 func Wait[T any](ctx context.Context, fs []*Future[T], until Condition) (done, pending []*Future[T], err error) {
 	if ctx == nil {
 		return nil, nil, errNilContext
@@ -51,10 +52,12 @@ func Wait[T any](ctx context.Context, fs []*Future[T], until Condition) (done, p
 	fs = distinct(fs)
 	switch {
 	case met(fs, until):
+	case ctx.Err() != nil:
+		err = context.Cause(ctx)
 	case until == AllCompleted:
 		err = waitAll(ctx, fs)
-	case !help(ctx, fs, until):
-		err = waitFor(ctx, fs, until)
+	default:
+		err = waitFirst(ctx, fs, until)
 	}
 	done, pending = split(fs)
 	return done, pending, err
@@ -106,13 +109,18 @@ func ends[T any](until Condition, f *Future[T]) bool {
 	return until == FirstCompleted || until == FirstError && failed
 }
 
-// waitAll waits until every future of fs is complete or ctx is done. It
-// waits for the last one first: tasks mostly complete in the order they were
-// submitted, so it usually blocks once, where waiting for each in turn may
-// wake the caller once per future. It needs no callbacks, and so no
-// allocation, unless ctx can be cancelled.
+// waitAll waits until every future of fs is complete or ctx is done. Called
+// from a task, it waits for each in turn, which runs those still queued (see
+// help.go). Otherwise it waits for the last one first: tasks mostly complete
+// in the order they were submitted, so it usually blocks once, where waiting
+// for each in turn may wake the caller once per future. It needs no
+// callbacks, and so no allocation, unless ctx can be cancelled.
 func waitAll[T any](ctx context.Context, fs []*Future[T]) error {
-	for _, f := range slices.Backward(fs) {
+	order := slices.Backward(fs)
+	if _, w := taskIn(ctx); w != nil {
+		order = slices.All(fs)
+	}
+	for _, f := range order {
 		if !f.complete() {
 			if err := f.wait(ctx); err != nil {
 				return err
@@ -122,29 +130,64 @@ func waitAll[T any](ctx context.Context, fs []*Future[T]) error {
 	return nil
 }
 
-// help runs the futures of fs that no worker has started, one at a time,
-// until one meets the condition until, if ctx is that of a task of their
-// pool: called from a task, Wait would otherwise wait for workers that may
-// all be waiting too. It reports whether the condition is met.
-func help[T any](ctx context.Context, fs []*Future[T], until Condition) bool {
-	w := workerIn(ctx)
-	if w == nil {
-		return false
-	}
-	for _, f := range fs {
+// waitFirst waits until fs meet the condition until, FirstCompleted or
+// FirstError, or ctx is done. Called from a task, it runs the futures of the
+// task's pool that are still queued, one at a time, until the condition
+// holds (see help.go).
+func waitFirst[T any](ctx context.Context, fs []*Future[T], until Condition) error {
+	c, w := taskIn(ctx)
+	for {
+		if met(fs, until) {
+			return nil
+		}
 		if ctx.Err() != nil {
-			return false
+			return context.Cause(ctx)
 		}
-		f.helpOn(w)
-		if f.complete() && ends(until, f) {
-			return true
+		ran, lent := false, false
+		for _, f := range fs {
+			if w == nil || f.p != w.pool || !f.pending() {
+				continue
+			}
+			r, err := help(ctx, c, w, f)
+			if err != nil {
+				return err
+			}
+			if r == helped {
+				ran = true
+				break
+			}
+			lent = lent || r == placeLent
+		}
+		if ran {
+			continue
+		}
+		// Nothing to run now. If the task's place is lent to another
+		// goroutine with its context, wait for it to be given back as
+		// well, to run what is still queued then.
+		var freed <-chan struct{}
+		if lent {
+			freed = w.watchPlace()
+			if w.holder.Load() == c {
+				w.unwatchPlace()
+				continue
+			}
+		}
+		err := waitFor(ctx, fs, until, freed)
+		if freed != nil {
+			w.unwatchPlace()
+		}
+		if err != errRetry {
+			return err
 		}
 	}
-	return false
 }
 
-// waitFor waits for completions until fs meet the condition or ctx is done.
-func waitFor[T any](ctx context.Context, fs []*Future[T], until Condition) error {
+// errRetry is what waitFor returns when woken by its wake argument.
+var errRetry = errors.New("futures: retry")
+
+// waitFor waits for completions until fs meet the condition, ctx is done, or
+// wake (which may be nil) is closed; then it returns errRetry.
+func waitFor[T any](ctx context.Context, fs []*Future[T], until Condition, wake <-chan struct{}) error {
 	// The channel has room for every future, so the callbacks never
 	// block, even after Wait has returned.
 	done := completions(slices.Clone(fs))
@@ -156,6 +199,8 @@ func waitFor[T any](ctx context.Context, fs []*Future[T], until Condition) error
 			}
 		case <-ctx.Done():
 			return context.Cause(ctx)
+		case <-wake:
+			return errRetry
 		}
 	}
 	return nil

@@ -1,0 +1,211 @@
+package futures
+
+import "context"
+
+// Helping. A task that waits for another task of its pool would deadlock the
+// pool if every worker did the same and only waited. So a task that waits for
+// a task still in the queue takes it out and runs it itself, in its own
+// place: the waiting task lends its worker's place to the awaited one, and
+// takes it back once that one has returned. The same holds for a task that
+// submits to a full queue: it runs the new task in its place.
+//
+// A worker's place is its holder: the context of the task in it. The worker
+// sets it to each task it starts and, after the task returns, clears it once
+// the place is back. A goroutine with the context c of a task may lend c's
+// place only while the holder is c, by swapping c for the context of the task
+// it is to run; the goroutine that runs that task swaps it back when the task
+// returns. So a place holds one task at a time, however many goroutines hold
+// c (a task may start goroutines with its context), the pool runs at most as
+// many tasks at once as it has workers, and c lends nothing once its task has
+// returned.
+//
+// The waiter runs the task on a new goroutine, so that a task calling
+// runtime.Goexit ends only itself, and waits for it or for its own context
+// to end, whichever comes first. If the context ends first, the waiter
+// returns while the task goes on in the place it lent: until that task
+// returns, the pool runs one task more than it has workers. The worker
+// itself takes no task until its place is back, so Shutdown still waits for
+// every task the pool started.
+
+// helpResult says what help did.
+type helpResult int
+
+const (
+	helped   helpResult = iota // ran the task, or completed it as stopped
+	notQueued                  // the task is not in the queue: a worker has it
+	placeLent                  // the place is lent to another goroutine now
+)
+
+// help runs t, if it is still queued, in the place of the task whose context
+// is c, if that task holds its place, and waits for t to return or for ctx to
+// be done. If ctx is done first, err is its cause.
+func help(ctx context.Context, c *taskContext, w *worker, t task) (r helpResult, err error) {
+	tc := t.context()
+	if !w.lend(c, tc) {
+		return placeLent, nil
+	}
+	if !w.pool.queue.remove(t) {
+		// No one else can hold tc's place on w: tc's task is not
+		// running here.
+		w.holder.Store(c)
+		w.notifyFreed()
+		return notQueued, nil
+	}
+	if s := w.pool.stop.Load(); s != nil {
+		// ShutdownNow or a broken pool: a task still queued then never
+		// runs, whoever would run it.
+		w.holder.Store(c)
+		w.notifyFreed()
+		t.abort(s.state, s.err)
+		return helped, nil
+	}
+	return helped, runLent(ctx, w, c, t)
+}
+
+// runLent runs t, which holds the place on w that c lent it, on a new
+// goroutine, and gives the place back to c once t has returned. It waits for
+// t to be complete, or for ctx to be done and returns its cause.
+func runLent(ctx context.Context, w *worker, c *taskContext, t task) error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		normal := false
+		defer func() {
+			if !normal {
+				// t called runtime.Goexit; start has completed it.
+				t.context().w.Store(nil)
+				w.giveBack(t.context(), c)
+			}
+		}()
+		ran := t.start(w)
+		t.context().w.Store(nil)
+		// Give the place back before completing the future, so that the
+		// waiter, once woken, finds it back; unless t has lent it in
+		// turn to a task that still runs.
+		if !w.tryGiveBack(t.context(), c) {
+			if ran {
+				t.publish()
+				ran = false
+			}
+			w.giveBack(t.context(), c)
+		}
+		normal = true
+		if ran {
+			t.publish()
+		}
+	}()
+	if ctx.Done() == nil {
+		<-done
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// lend gives the place that c holds on w to the task whose context is to,
+// and reports whether it did: false if c does not hold the place now.
+func (w *worker) lend(c, to *taskContext) bool {
+	return w.holder.CompareAndSwap(c, to)
+}
+
+// tryGiveBack gives the place that c holds on w to prev, if c holds it, and
+// reports whether it did.
+func (w *worker) tryGiveBack(c, prev *taskContext) bool {
+	if !w.holder.CompareAndSwap(c, prev) {
+		return false
+	}
+	w.notifyFreed()
+	return true
+}
+
+// giveBack gives the place that c holds on w, its task having returned, to
+// prev: to the task that lent it, or nil when c's task ran on the worker
+// itself. If c's task lent the place in turn, giveBack first waits until it
+// is back.
+func (w *worker) giveBack(c, prev *taskContext) {
+	for !w.holder.CompareAndSwap(c, prev) {
+		freed := w.watchPlace()
+		if w.holder.Load() != c {
+			<-freed
+		}
+		w.unwatchPlace()
+	}
+	w.notifyFreed()
+}
+
+// watchPlace returns a channel that is closed when a place on w is next
+// given back. The caller calls unwatchPlace when done with it.
+//
+// A watcher adds itself to placeWaiters, then reads the holder; one who gives
+// a place back stores the holder, then reads placeWaiters. Both are
+// sequentially consistent, so either the watcher sees the new holder or the
+// giver sees the watcher and closes the channel it got.
+func (w *worker) watchPlace() <-chan struct{} {
+	w.placeWaiters.Add(1)
+	w.placeMu.Lock()
+	defer w.placeMu.Unlock()
+	if w.freed == nil {
+		w.freed = make(chan struct{})
+	}
+	return w.freed
+}
+
+func (w *worker) unwatchPlace() {
+	w.placeWaiters.Add(-1)
+}
+
+// notifyFreed wakes the goroutines waiting for a place on w to be given back.
+func (w *worker) notifyFreed() {
+	if w.placeWaiters.Load() == 0 {
+		return
+	}
+	w.placeMu.Lock()
+	if w.freed != nil {
+		close(w.freed)
+		w.freed = nil
+	}
+	w.placeMu.Unlock()
+}
+
+// waitHelping waits, for the task whose context is c, until f is complete or
+// ctx is done, running f itself if it is still queued and c can lend it its
+// place.
+func waitHelping[T any](ctx context.Context, c *taskContext, w *worker, f *Future[T]) error {
+	for !f.complete() {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
+		var freed <-chan struct{}
+		if f.pending() {
+			r, err := help(ctx, c, w, f)
+			switch {
+			case err != nil:
+				return err
+			case r == helped:
+				continue
+			case r == placeLent:
+				// Another goroutine with c runs a task in c's
+				// place: wait for it to give the place back, or
+				// for f.
+				freed = w.watchPlace()
+				if w.holder.Load() == c {
+					w.unwatchPlace()
+					continue
+				}
+			}
+		}
+		select {
+		case <-f.Done():
+		case <-freed:
+		case <-ctx.Done():
+		}
+		if freed != nil {
+			w.unwatchPlace()
+		}
+	}
+	return nil
+}

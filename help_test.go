@@ -1,0 +1,288 @@
+package futures
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// inTask runs fn as a task of p with the task's context and returns its
+// error.
+func inTask(t *testing.T, p *Pool, fn func(ctx context.Context) error) error {
+	t.Helper()
+	_, err := Submit(context.Background(), p, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, fn(ctx)
+	}).Result(context.Background())
+	return err
+}
+
+// TestHelpingHonoursADoneContext checks that a task whose waiting context is
+// already done gets the cause at once from Result, Wait and Map, and that
+// nothing it waits for runs on its behalf.
+func TestHelpingHonoursADoneContext(t *testing.T) {
+	p := newPool(t, WithWorkers(1))
+	cause := errors.New("gave up")
+	var runs atomic.Int32
+	err := inTask(t, p, func(ctx context.Context) error {
+		done, cancel := context.WithCancelCause(ctx)
+		cancel(cause)
+
+		f := Submit(ctx, p, countRuns(&runs))
+		if _, err := f.Result(done); !errors.Is(err, cause) {
+			return errors.Join(errors.New("Result did not return the cause"), err)
+		}
+		if f.State() != Pending {
+			return errors.New("Result ran the task")
+		}
+
+		fs := []*Future[int]{f, Submit(ctx, p, countRuns(&runs)), Submit(ctx, p, countRuns(&runs))}
+		for _, until := range []Condition{FirstCompleted, FirstError, AllCompleted} {
+			d, pending, err := Wait(done, fs, until)
+			if !errors.Is(err, cause) || len(d) != 0 || len(pending) != 3 {
+				return errors.Join(errors.New("Wait ran tasks"), err)
+			}
+		}
+		for v, err := range Map(done, p, func(yield func(int) bool) { yield(1) }, square) {
+			if !errors.Is(err, cause) || v != 0 {
+				return errors.Join(errors.New("Map did not yield the cause"), err)
+			}
+		}
+		if runs.Load() != 0 {
+			return errors.New("tasks ran for a done context")
+		}
+		return nil
+	})
+	require.NoError(t, err)
+}
+
+// TestHelpingIsBoundedByTheDeadline checks that Result, Wait and Map called
+// from a task with a deadline return when it passes, even while the task
+// they wait for runs in their place; and that the pool's shutdown still
+// waits for that task.
+func TestHelpingIsBoundedByTheDeadline(t *testing.T) {
+	waits := map[string]func(ctx context.Context, f *Future[int]) error{
+		"Result": func(ctx context.Context, f *Future[int]) error {
+			_, err := f.Result(ctx)
+			return err
+		},
+		"Wait": func(ctx context.Context, f *Future[int]) error {
+			_, _, err := Wait(ctx, []*Future[int]{f}, AllCompleted)
+			return err
+		},
+		"Wait/FirstCompleted": func(ctx context.Context, f *Future[int]) error {
+			_, _, err := Wait(ctx, []*Future[int]{f}, FirstCompleted)
+			return err
+		},
+	}
+	for name, wait := range waits {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p, err := New(WithWorkers(1))
+				require.NoError(t, err)
+				release := make(chan struct{})
+				var child *Future[int]
+				err = inTask(t, p, func(ctx context.Context) error {
+					child = Submit(ctx, p, func(context.Context) (int, error) {
+						<-release
+						return 1, nil
+					})
+					ctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+					defer cancel()
+					return wait(ctx, child)
+				})
+				require.ErrorIs(t, err, context.DeadlineExceeded)
+				assert.Equal(t, Running, child.State(), "the task run in the waiter's place")
+
+				// The pool's shutdown waits for the task run in a
+				// place lent by a task that has returned.
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				require.ErrorIs(t, p.Shutdown(ctx), context.DeadlineExceeded)
+				close(release)
+				require.NoError(t, p.Shutdown(context.Background()))
+				v, err := child.Result(context.Background())
+				require.NoError(t, err)
+				assert.Equal(t, 1, v)
+			})
+		})
+	}
+}
+
+// TestMapFromATaskIsBoundedByTheDeadline is TestHelpingIsBoundedByTheDeadline
+// for Map.
+func TestMapFromATaskIsBoundedByTheDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, err := New(WithWorkers(1))
+		require.NoError(t, err)
+		release := make(chan struct{})
+		err = inTask(t, p, func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+			defer cancel()
+			for _, err := range Map(ctx, p, func(yield func(int) bool) { yield(1) },
+				func(context.Context, int) (int, error) {
+					<-release
+					return 1, nil
+				}) {
+				return err
+			}
+			return nil
+		})
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		close(release)
+		require.NoError(t, p.Close())
+	})
+}
+
+// TestHelpingRunsNothingOnceStopped checks that a task still queued when
+// ShutdownNow begins, or when the pool breaks, never runs, even when a task
+// waiting for it would run it in its place.
+func TestHelpingRunsNothingOnceStopped(t *testing.T) {
+	bg := context.Background()
+	p := newPool(t, WithWorkers(1))
+	var runs atomic.Int32
+	queued := make(chan *Future[int])
+	draining := make(chan struct{})
+	proceed := make(chan struct{})
+	parent := Submit(bg, p, func(ctx context.Context) (State, error) {
+		child := Submit(ctx, p, countRuns(&runs))
+		queued <- child
+		<-draining // ShutdownNow has begun, the child is still queued
+		_, err := child.Result(ctx)
+		close(proceed)
+		return child.State(), err
+	})
+	child := <-queued
+	testHookDrain = func() {
+		close(draining)
+		<-proceed
+	}
+	defer func() { testHookDrain = nil }()
+	require.NoError(t, p.ShutdownNow(bg))
+	state, err := parent.Result(bg)
+	assert.ErrorIs(t, err, ErrCancelled)
+	assert.ErrorIs(t, err, ErrShutdown)
+	assert.Equal(t, Cancelled, state)
+	assert.Equal(t, Cancelled, child.State())
+	assert.Zero(t, runs.Load())
+}
+
+// TestFanOutLendsThePlaceToOneAtATime checks that goroutines started by a
+// task with its context, each waiting for a task of the pool, run them in the
+// task's place one at a time: a pool of one worker runs one task at once,
+// always with WorkerIndex 0, and the fan-out does not deadlock.
+func TestFanOutLendsThePlaceToOneAtATime(t *testing.T) {
+	for _, size := range []int{0, 1, 64} {
+		p := newPool(t, WithWorkers(1), WithQueueSize(size))
+		var running, most atomic.Int32
+		var badIndex atomic.Bool
+		child := func(ctx context.Context) (int, error) {
+			n := running.Add(1)
+			defer running.Add(-1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			if i, ok := WorkerIndex(ctx); !ok || i != 0 {
+				badIndex.Store(true)
+			}
+			time.Sleep(time.Millisecond) // let the others try to run theirs
+			return 1, nil
+		}
+		err := inTask(t, p, func(ctx context.Context) error {
+			var wg sync.WaitGroup
+			errs := make([]error, 8)
+			for i := range errs {
+				wg.Go(func() {
+					for range 5 {
+						if _, err := Submit(ctx, p, child).Result(ctx); err != nil {
+							errs[i] = err
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			return errors.Join(errs...)
+		})
+		require.NoError(t, err, "queue %d", size)
+		assert.Equal(t, int32(1), most.Load(), "queue %d: tasks run at once on one worker", size)
+		assert.False(t, badIndex.Load(), "queue %d: a task ran with another WorkerIndex", size)
+	}
+}
+
+// TestReturnedTaskContextLendsNothing checks that once a task has returned,
+// a goroutine still holding its context cannot run the pool's tasks in its
+// place: the task it waits for runs on a worker, and Shutdown waits for it.
+func TestReturnedTaskContextLendsNothing(t *testing.T) {
+	bg := context.Background()
+	p := newPool(t, WithWorkers(1))
+	leftover := make(chan context.Context, 1)
+	_, err := Submit(bg, p, func(ctx context.Context) (int, error) {
+		leftover <- ctx
+		return 1, nil
+	}).Result(bg)
+	require.NoError(t, err)
+	ctx := <-leftover
+	_, ok := WorkerIndex(ctx)
+	assert.False(t, ok, "the context of a task that has returned")
+
+	_, release := holdWorker(t, p)
+	var runs atomic.Int32
+	f := Submit(ctx, p, countRuns(&runs))
+	waited := make(chan error, 1)
+	go func() {
+		_, err := f.Result(ctx)
+		waited <- err
+	}()
+	// The only worker is held: the task waits in the queue, whoever
+	// waits for it.
+	for p.Stats().Queued == 0 && !isDone(f) {
+		time.Sleep(time.Millisecond)
+	}
+	assert.Equal(t, Pending, f.State())
+	assert.Zero(t, runs.Load())
+	release()
+	require.NoError(t, <-waited)
+	require.NoError(t, p.Close())
+	assert.Equal(t, int32(1), runs.Load())
+}
+
+// TestWaitFromATaskStopsHelpingOnceMet checks that Wait called from a task
+// runs queued tasks only until the condition holds: here a future of another
+// pool fails while the waiting task runs the first queued one.
+func TestWaitFromATaskStopsHelpingOnceMet(t *testing.T) {
+	bg := context.Background()
+	p := newPool(t, WithWorkers(1))
+	other := newPool(t, WithWorkers(1))
+	var after atomic.Int32
+	err := inTask(t, p, func(ctx context.Context) error {
+		started := make(chan struct{})
+		var f0 *Future[int]
+		f0 = Submit(bg, other, func(context.Context) (int, error) {
+			<-started
+			return 0, errors.New("f0 failed")
+		})
+		fs := []*Future[int]{f0, Submit(ctx, p, func(context.Context) (int, error) {
+			close(started)
+			<-f0.Done()
+			return 1, nil
+		})}
+		for range 4 {
+			fs = append(fs, Submit(ctx, p, countRuns(&after)))
+		}
+		done, pending, err := Wait(ctx, fs, FirstError)
+		if err != nil {
+			return err
+		}
+		if len(done) != 2 || len(pending) != 4 || after.Load() != 0 {
+			return errors.New("Wait went on running tasks after the first error")
+		}
+		return nil
+	})
+	require.NoError(t, err)
+}
