@@ -2,6 +2,7 @@ package futures
 
 import (
 	"context"
+	"runtime/pprof"
 	"sync/atomic"
 )
 
@@ -62,10 +63,36 @@ type taskContext struct {
 }
 
 func (c *taskContext) Value(key any) any {
-	if _, ok := key.(workerKey); ok {
+	switch {
+	case key == workerKey{}:
 		return c
+	case key == labelKey && labelKey != nil:
+		// The labels of the context given to Submit, and the
+		// worker's, which the task's goroutine has: so that pprof.Do
+		// in the task adds to the worker's labels, not replaces them.
+		if w := c.w.Load(); w != nil {
+			return pprof.WithLabels(c.Context, w.labels).Value(key)
+		}
 	}
 	return c.Context.Value(key)
+}
+
+// labelKey is the key under which runtime/pprof keeps labels in a context,
+// found by asking pprof for a label of a context that records the key.
+var labelKey = func() any {
+	var p keyProbe
+	pprof.Label(&p, "")
+	return p.key
+}()
+
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (p *keyProbe) Value(key any) any {
+	p.key = key
+	return nil
 }
 
 // newTaskContext returns the context of a task submitted with ctx. If ctx is

@@ -1,6 +1,9 @@
 package futures
 
-import "context"
+import (
+	"context"
+	"runtime/pprof"
+)
 
 // Helping. A task that waits for another task of its pool would deadlock the
 // pool if every worker did the same and only waited. So a task that waits for
@@ -77,6 +80,9 @@ func runLent(ctx context.Context, w *worker, c *taskContext, t task) error {
 				w.giveBack(t.context(), c)
 			}
 		}()
+		// The worker's labels, not the waiter's, which this goroutine
+		// inherits.
+		pprof.SetGoroutineLabels(w.ctx)
 		ran := t.start(w)
 		t.context().w.Store(nil)
 		// Give the place back before completing the future, so that the

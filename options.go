@@ -78,6 +78,10 @@ func WithQueueSize(n int) Option {
 
 // WithName names the pool in profiles: every worker goroutine carries the
 // pprof labels "pool" (the name) and "worker" (its index, from 0).
+// Every task starts with exactly these labels, whatever the task before it
+// did to its goroutine's, and so does a task that another runs in its place
+// (see [Future.Result]). A task's context carries them too, alongside those
+// of the context given to [Submit], so that [pprof.Do] in a task adds to them.
 // The default name is "futures".
 func WithName(name string) Option {
 	return optionFunc(func(o *options) { o.name = name })

@@ -64,9 +64,11 @@ type worker struct {
 	pool  *Pool
 	index int
 
-	// Only the worker's goroutine reads and writes these.
-	ctx         context.Context // the pool's, with the worker's pprof labels
-	initialized bool
+	// Set by the worker's goroutine before its first task, then only read.
+	labels pprof.LabelSet  // "pool" and "worker"
+	ctx    context.Context // the pool's, with labels
+
+	initialized bool // only the worker's goroutine reads and writes it
 
 	// next is the task a push hands to the worker while it is idle, or
 	// nil when the queue closes: written under the queue's mu before a
@@ -197,8 +199,8 @@ func (p *Pool) work(w *worker, t task) {
 		}
 	}()
 	if w.ctx == nil {
-		labels := pprof.Labels("pool", p.name, "worker", strconv.Itoa(w.index))
-		w.ctx = pprof.WithLabels(p.ctx, labels)
+		w.labels = pprof.Labels("pool", p.name, "worker", strconv.Itoa(w.index))
+		w.ctx = pprof.WithLabels(p.ctx, w.labels)
 	}
 	pprof.SetGoroutineLabels(w.ctx)
 	if c := w.current; c != nil {
@@ -242,6 +244,8 @@ func (p *Pool) serve(w *worker, t task) {
 			c := t.context()
 			w.current = c
 			w.holder.Store(c)
+			// Whatever labels the task before set.
+			pprof.SetGoroutineLabels(w.ctx)
 			ran = t.start(w)
 			c.w.Store(nil)
 			if !w.tryGiveBack(c, nil) {
