@@ -34,9 +34,9 @@ import (
 type helpResult int
 
 const (
-	helped   helpResult = iota // ran the task, or completed it as stopped
-	notQueued                  // the task is not in the queue: a worker has it
-	placeLent                  // the place is lent to another goroutine now
+	helped    helpResult = iota // ran the task, or completed it as stopped
+	notQueued                   // the task is not in the queue: a worker has it
+	placeLent                   // the place is lent to another goroutine now
 )
 
 // help runs t, if it is still queued, in the place of the task whose context
