@@ -56,10 +56,12 @@ type workerKey struct{}
 type taskContext struct {
 	context.Context
 
-	// w is the worker that runs the task, from when it starts until it
-	// returns: after that its context lets no one help (see help.go), and
-	// is no longer the pool's own.
-	w atomic.Pointer[worker]
+	// w is the worker that runs the task, set as it starts, before the
+	// task's function can hand the context to anyone.
+	w *worker
+	// returned is set once the task has returned: its context then lets
+	// no one help (see help.go), and is no longer the pool's own.
+	returned atomic.Bool
 }
 
 func (c *taskContext) Value(key any) any {
@@ -70,8 +72,8 @@ func (c *taskContext) Value(key any) any {
 		// The labels of the context given to Submit, and the
 		// worker's, which the task's goroutine has: so that pprof.Do
 		// in the task adds to the worker's labels, not replaces them.
-		if w := c.w.Load(); w != nil {
-			return pprof.WithLabels(c.Context, w.labels).Value(key)
+		if c.w != nil {
+			return pprof.WithLabels(c.Context, c.w.labels).Value(key)
 		}
 	}
 	return c.Context.Value(key)
@@ -108,19 +110,15 @@ func newTaskContext(ctx context.Context) taskContext {
 
 // taskContextOf returns a new context for an initializer on w.
 func taskContextOf(ctx context.Context, w *worker) *taskContext {
-	c := &taskContext{Context: ctx}
-	c.w.Store(w)
-	return c
+	return &taskContext{Context: ctx, w: w}
 }
 
 // taskIn returns the context of the running task (or initializer) whose
 // context is ctx or an ancestor of ctx, and the worker that runs it; or nil
 // and nil.
 func taskIn(ctx context.Context) (*taskContext, *worker) {
-	if c, _ := ctx.Value(workerKey{}).(*taskContext); c != nil {
-		if w := c.w.Load(); w != nil {
-			return c, w
-		}
+	if c, _ := ctx.Value(workerKey{}).(*taskContext); c != nil && c.w != nil && !c.returned.Load() {
+		return c, c.w
 	}
 	return nil, nil
 }

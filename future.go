@@ -45,25 +45,35 @@ func (s State) String() string {
 // Future made otherwise has no task and never completes unless cancelled.
 type Future[T any] struct {
 	state atomic.Uint32 // a State
-	p     *Pool         // nil if the submission was invalid
-	body  caller[T]     // the task; nil once complete
-	ctx   taskContext
-	place link // the future's place in its pool's queue
+
+	// flags holds watched, set under mu by the first Done, OnDone or
+	// blocking wait (completion takes mu only if it is set: see finish),
+	// and armed, set under mu when wg is made 1 until completion, for
+	// block. Only mu's holder reads armed.
+	flags atomic.Uint32
+	mu    sync.Mutex // guards the setting of flags, wg's arming, done and watch
+
+	p     *Pool     // nil if the submission was invalid
+	body  caller[T] // the task; nil once complete
+	place link      // the future's place in its pool's queue
 
 	// val and err are written once, before state becomes Cancelled or
 	// Finished; the atomic store orders them before any read.
 	val T
 	err error
 
-	// watched is set, under mu, by the first Done, OnDone or blocking
-	// wait. Completion takes mu only if it is set: see finish.
-	watched atomic.Bool
-	mu      sync.Mutex
-	armed   bool           // wg is 1 until completion, for block
-	wg      sync.WaitGroup // lets block wait without allocating
-	done    chan struct{}  // made by the first Done before completion
-	watch   *watch[T]      // made by the first OnDone before completion
+	wg    sync.WaitGroup // lets block wait without allocating
+	done  chan struct{}  // made by the first Done before completion
+	watch *watch[T]      // made by the first OnDone before completion
+
+	ctx taskContext
 }
+
+// The flags of a future.
+const (
+	watched = 1 << iota
+	armed
+)
 
 // watch holds the callbacks of a future, with room for one so that the
 // common case costs a single allocation.
@@ -212,13 +222,13 @@ func (f *Future[T]) wait(ctx context.Context) error {
 // block waits for f to complete.
 func (f *Future[T]) block() {
 	f.mu.Lock()
-	f.watched.Store(true)
+	f.flags.Or(watched)
 	if f.complete() {
 		f.mu.Unlock()
 		return
 	}
-	if !f.armed {
-		f.armed = true
+	if f.flags.Load()&armed == 0 {
+		f.flags.Or(armed)
 		f.wg.Add(1)
 	}
 	f.mu.Unlock()
@@ -232,7 +242,7 @@ func (f *Future[T]) Done() <-chan struct{} {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.watched.Store(true)
+	f.flags.Or(watched)
 	if f.done == nil {
 		if f.complete() {
 			// finish has stored the state; it will close no channel.
@@ -300,7 +310,7 @@ func (f *Future[T]) OnDone(fn func(*Future[T])) {
 		return
 	}
 	f.mu.Lock()
-	f.watched.Store(true)
+	f.flags.Or(watched)
 	if f.complete() {
 		// finish has stored the state, so it will take the callbacks
 		// added so far, if any, but not this one.
@@ -340,7 +350,7 @@ func (f *Future[T]) start(w *worker) (ran bool) {
 	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
 		return false
 	}
-	f.ctx.w.Store(w)
+	f.ctx.w = w
 	w.started.Add(1)
 	normal := false
 	defer func() {
@@ -404,14 +414,14 @@ func (f *Future[T]) finish(s State) {
 	// state, then reads watched. Both are sequentially consistent, so if
 	// finish sees watched unset, they see the state complete and need
 	// nothing from it. This spares most tasks a lock.
-	if !f.watched.Load() {
+	if f.flags.Load()&watched == 0 {
 		return
 	}
 	f.mu.Lock()
-	armed, done, w := f.armed, f.done, f.watch
+	isArmed, done, w := f.flags.Load()&armed != 0, f.done, f.watch
 	f.watch = nil
 	f.mu.Unlock()
-	if armed {
+	if isArmed {
 		f.wg.Done()
 	}
 	if done != nil {

@@ -76,7 +76,7 @@ func runLent(ctx context.Context, w *worker, c *taskContext, t task) error {
 		defer func() {
 			if !normal {
 				// t called runtime.Goexit; start has completed it.
-				t.context().w.Store(nil)
+				t.context().returned.Store(true)
 				w.giveBack(t.context(), c)
 			}
 		}()
@@ -84,7 +84,7 @@ func runLent(ctx context.Context, w *worker, c *taskContext, t task) error {
 		// inherits.
 		pprof.SetGoroutineLabels(w.ctx)
 		ran := t.start(w)
-		t.context().w.Store(nil)
+		t.context().returned.Store(true)
 		// Give the place back before completing the future, so that the
 		// waiter, once woken, finds it back; unless t has lent it in
 		// turn to a task that still runs.

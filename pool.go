@@ -206,7 +206,7 @@ func (p *Pool) work(w *worker, t task) {
 	if c := w.current; c != nil {
 		// This goroutine replaces one that a task ended with
 		// runtime.Goexit: take the place back.
-		c.w.Store(nil)
+		c.returned.Store(true)
 		w.giveBack(c, nil)
 		w.current = nil
 	}
@@ -218,7 +218,7 @@ func (p *Pool) work(w *worker, t task) {
 		w.current = c
 		w.holder.Store(c)
 		err := p.initialize(c)
-		c.w.Store(nil)
+		c.returned.Store(true)
 		w.giveBack(c, nil)
 		w.current = nil
 		if err != nil {
@@ -247,7 +247,7 @@ func (p *Pool) serve(w *worker, t task) {
 			// Whatever labels the task before set.
 			pprof.SetGoroutineLabels(w.ctx)
 			ran = t.start(w)
-			c.w.Store(nil)
+			c.returned.Store(true)
 			if !w.tryGiveBack(c, nil) {
 				// The task lent its place to one that still runs,
 				// its waiter having given up: complete the
