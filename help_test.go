@@ -144,33 +144,75 @@ func TestMapFromATaskIsBoundedByTheDeadline(t *testing.T) {
 // ShutdownNow begins, or when the pool breaks, never runs, even when a task
 // waiting for it would run it in its place.
 func TestHelpingRunsNothingOnceStopped(t *testing.T) {
-	bg := context.Background()
-	p := newPool(t, WithWorkers(1))
-	var runs atomic.Int32
-	queued := make(chan *Future[int])
-	draining := make(chan struct{})
-	proceed := make(chan struct{})
-	parent := Submit(bg, p, func(ctx context.Context) (State, error) {
-		child := Submit(ctx, p, countRuns(&runs))
-		queued <- child
-		<-draining // ShutdownNow has begun, the child is still queued
-		_, err := child.Result(ctx)
-		close(proceed)
-		return child.State(), err
-	})
-	child := <-queued
-	testHookDrain = func() {
-		close(draining)
-		<-proceed
+	errInit := errors.New("no database")
+	tests := []struct {
+		name      string
+		stop      func(p *Pool, gate chan<- error)
+		wantState State
+		wantErrs  []error
+	}{
+		{
+			name:      "ShutdownNow",
+			stop:      func(p *Pool, _ chan<- error) { require.NoError(t, p.ShutdownNow(context.Background())) },
+			wantState: Cancelled,
+			wantErrs:  []error{ErrCancelled, ErrShutdown},
+		},
+		{
+			name:      "broken",
+			stop:      func(_ *Pool, gate chan<- error) { gate <- errInit },
+			wantState: Finished,
+			wantErrs:  []error{ErrBroken, errInit},
+		},
 	}
-	defer func() { testHookDrain = nil }()
-	require.NoError(t, p.ShutdownNow(bg))
-	state, err := parent.Result(bg)
-	assert.ErrorIs(t, err, ErrCancelled)
-	assert.ErrorIs(t, err, ErrShutdown)
-	assert.Equal(t, Cancelled, state)
-	assert.Equal(t, Cancelled, child.State())
-	assert.Zero(t, runs.Load())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bg := context.Background()
+			// The second worker's initializer waits for gate.
+			gate := make(chan error, 1)
+			var inits atomic.Int32
+			p := newPool(t, WithWorkers(2), WithInitializer(func(ctx context.Context) error {
+				if inits.Add(1) == 1 {
+					return nil
+				}
+				select {
+				case err := <-gate:
+					return err
+				case <-ctx.Done():
+					return nil
+				}
+			}))
+			var runs atomic.Int32
+			queued := make(chan *Future[int])
+			stopping := make(chan struct{})
+			proceed := make(chan struct{})
+			parent := Submit(bg, p, func(ctx context.Context) (State, error) {
+				// The first starts the second worker; with both
+				// started and busy, the child waits in the queue.
+				Submit(ctx, p, countRuns(&runs))
+				child := Submit(ctx, p, countRuns(&runs))
+				queued <- child
+				<-stopping // the pool is stopping; the child is still queued
+				_, err := child.Result(ctx)
+				close(proceed)
+				return child.State(), err
+			})
+			child := <-queued
+			require.Equal(t, 1, p.Stats().Queued)
+			testHookDrain = func() {
+				close(stopping)
+				<-proceed
+			}
+			defer func() { testHookDrain = nil }()
+			tt.stop(p, gate)
+			state, err := parent.Result(bg)
+			for _, want := range tt.wantErrs {
+				assert.ErrorIs(t, err, want)
+			}
+			assert.Equal(t, tt.wantState, state)
+			assert.Equal(t, tt.wantState, child.State())
+			assert.Zero(t, runs.Load())
+		})
+	}
 }
 
 // TestFanOutLendsThePlaceToOneAtATime checks that goroutines started by a
