@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -76,16 +78,34 @@ func FuzzMap(f *testing.F) {
 
 // FuzzOps interleaves submissions, cancellations and shutdowns as the input
 // says, and checks that every future completes exactly once, that Cancel
-// reports truly, and that the counts reconcile.
+// reports truly, and that the counts reconcile. Bytes from 0xf0 submit tasks
+// that wait for tasks of their own (see help.go), which must never run more
+// tasks at once than the pool has workers.
 func FuzzOps(f *testing.F) {
 	f.Add([]byte{0, 0, 1, 2, 3, 0, 4, 0})
 	f.Add([]byte{0, 5, 0, 0, 6, 1, 1, 0, 3})
 	f.Add([]byte{4, 0, 0, 2, 0, 1})
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 5, 1, 1, 1, 1, 2, 3})
+	f.Add([]byte{0xf0, 0xf1, 0, 0xf2, 0xf3, 4, 0xf0, 0xf0, 1, 0xf2, 3})
+	f.Add([]byte{0xf2, 0xf2, 0xf0, 0xf3, 0, 0, 2, 4})
+	f.Add([]byte{0xf1})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		p, err := New(WithWorkers(2), WithQueueSize(2))
+		const workers = 2
+		p, err := New(WithWorkers(workers), WithQueueSize(2))
 		require.NoError(t, err)
 		release := make(chan struct{})
+		// leaf counts the tasks running that wait for no other.
+		var running, most atomic.Int32
+		leaf := func(gate <-chan struct{}, v int) func(context.Context) (int, error) {
+			return func(context.Context) (int, error) {
+				n := running.Add(1)
+				defer running.Add(-1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				<-gate
+				return v, nil
+			}
+		}
 		type entry struct {
 			f         *Future[int]
 			cancelled bool
@@ -93,7 +113,67 @@ func FuzzOps(f *testing.F) {
 		}
 		var entries []*entry
 		ctx := context.Background()
+		submit := func(fn func(context.Context) (int, error)) {
+			fut, err := TrySubmit(ctx, p, fn)
+			if err != nil {
+				require.True(t, errors.Is(err, ErrQueueFull) || errors.Is(err, ErrShutdown), "%v", err)
+				return
+			}
+			e := &entry{f: fut}
+			fut.OnDone(func(*Future[int]) { e.calls++ })
+			entries = append(entries, e)
+		}
 		for i, op := range ops {
+			if op >= 0xf0 {
+				gate := release
+				switch op & 3 {
+				case 0: // wait for a child, running it if still queued
+					submit(func(ctx context.Context) (int, error) {
+						return Submit(ctx, p, leaf(gate, i)).Result(ctx)
+					})
+				case 1: // wait with a done context: it must not run the child
+					submit(func(ctx context.Context) (int, error) {
+						mine, _ := WorkerIndex(ctx)
+						var waiting, helped atomic.Bool
+						child := Submit(ctx, p, func(ctx context.Context) (int, error) {
+							// Another worker may run it, but not
+							// this one on the waiter's behalf.
+							if w, _ := WorkerIndex(ctx); w == mine && waiting.Load() {
+								helped.Store(true)
+							}
+							return i, nil
+						})
+						done, cancel := context.WithCancel(ctx)
+						cancel()
+						waiting.Store(true)
+						_, err := child.Result(done)
+						waiting.Store(false)
+						if helped.Load() || !errors.Is(err, context.Canceled) && err != child.Err() {
+							// Not the cause, nor the outcome of a
+							// child complete already.
+							return -1, fmt.Errorf("Result with a done context: %v, helped %v", err, helped.Load())
+						}
+						return i, nil
+					})
+				case 2: // fan out to goroutines that share the place
+					submit(func(ctx context.Context) (int, error) {
+						var wg sync.WaitGroup
+						errs := make([]error, 3)
+						for j := range errs {
+							wg.Go(func() { _, errs[j] = Submit(ctx, p, leaf(closedchan, i)).Result(ctx) })
+						}
+						wg.Wait()
+						return i, errors.Join(errs...)
+					})
+				case 3: // wait for the first of two children
+					submit(func(ctx context.Context) (int, error) {
+						fs := []*Future[int]{Submit(ctx, p, leaf(gate, i)), Submit(ctx, p, leaf(closedchan, i))}
+						_, _, err := Wait(ctx, fs, FirstCompleted)
+						return i, err
+					})
+				}
+				continue
+			}
 			switch op % 7 {
 			case 0, 5: // submit a task that waits for release, or a quick one
 				e := &entry{}
@@ -140,6 +220,7 @@ func FuzzOps(f *testing.F) {
 		}
 		close(release)
 		require.NoError(t, p.Close())
+		require.LessOrEqual(t, most.Load(), int32(workers), "tasks run at once")
 		for _, e := range entries {
 			v, err := e.f.Result(ctx)
 			if e.cancelled {
@@ -148,8 +229,9 @@ func FuzzOps(f *testing.F) {
 			} else if err == nil {
 				require.Equal(t, Finished, e.f.State())
 				require.GreaterOrEqual(t, v, 0)
-			} else {
-				require.ErrorIs(t, err, ErrCancelled) // by ShutdownNow
+			} else if !errors.Is(err, ErrCancelled) { // by ShutdownNow
+				// A task whose own submissions came after a shutdown.
+				require.ErrorIs(t, err, ErrShutdown)
 			}
 		}
 		// Callbacks run on the completing goroutine before Close's
