@@ -113,9 +113,23 @@ func runLent(ctx context.Context, w *worker, c *taskContext, t task) error {
 }
 
 // lend gives the place that c holds on w to the task whose context is to,
-// and reports whether it did: false if c does not hold the place now.
+// and reports whether it did: false if c does not hold the place now, or if
+// c's task has returned.
 func (w *worker) lend(c, to *taskContext) bool {
-	return w.holder.CompareAndSwap(c, to)
+	if !w.holder.CompareAndSwap(c, to) {
+		return false
+	}
+	// A task that has returned may hold its place again for a moment, as
+	// one it lent it to gives it back, until its worker takes it back. Its
+	// worker sets returned, then swaps the holder; this swapped the holder,
+	// then reads returned. Both are sequentially consistent, so if this
+	// reads false, the swap came first, while the task was running.
+	if c.returned.Load() {
+		w.holder.Store(c)
+		w.notifyFreed()
+		return false
+	}
+	return true
 }
 
 // tryGiveBack gives the place that c holds on w to prev, if c holds it, and
