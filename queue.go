@@ -89,14 +89,14 @@ const (
 
 func newQueue(size, workers int, start func(*worker, task)) *queue {
 	q := &queue{
-		size:  size,
-		max:   workers,
-		room:  make(chan struct{}, 1),
+		size: size,
+		max:  workers,
+		room: make(chan struct{}, 1),
 		// As the runtime lets at most half its processors spin looking
 		// for goroutines to run.
 		maxSpinning: int32(max(1, runtime.GOMAXPROCS(0)/2)),
-		done:  make(chan struct{}),
-		start: start,
+		done:        make(chan struct{}),
+		start:       start,
 	}
 	q.root.next, q.root.prev = &q.root, &q.root
 	return q
