@@ -64,8 +64,9 @@
 // Every future that Submit or TrySubmit returns, and every task of a Map,
 // completes exactly once, whatever happens: a result, an error, a panic,
 // Goexit, Cancel, an ended context, Shutdown, ShutdownNow or a broken pool.
-// Its callbacks each run once. A task runs at most once, and never after its
-// future was cancelled. A panicking callback is reported, not lost (see
+// Its callbacks each run once, even if one of them panics or calls
+// runtime.Goexit. A task runs at most once, and never after its future was
+// cancelled. A panicking callback is reported, not lost (see
 // [WithCallbackPanicHandler]).
 //
 // At most n tasks run at once on a pool of n workers, and n do run at once

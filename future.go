@@ -288,14 +288,20 @@ func (f *Future[T]) Cancel() bool {
 
 // OnDone arranges for fn to be called with f once f is complete. Callbacks
 // added before completion run once each, in the order they were added, on the
-// goroutine that completes the future (usually a worker, or the caller of
-// Cancel). Added to a complete future, fn runs at once on the caller's
+// goroutine that completes the future: usually a worker, or else the caller
+// of a function that completes it without running its task ([Future.Cancel],
+// [Submit], [Pool.ShutdownNow], or a [Map] that cancels the tasks it leaves
+// behind). Added to a complete future, fn runs at once on the caller's
 // goroutine, before OnDone returns. A callback should be quick: the worker
 // runs no task meanwhile.
 //
 // A panicking callback does not stop the others nor kill the worker: its
 // panic is recovered and handed to the pool's handler (see
-// [WithCallbackPanicHandler]). A nil fn is ignored.
+// [WithCallbackPanicHandler]). A callback that calls [runtime.Goexit] ends
+// the goroutine that runs it, as Goexit does, but only once the callbacks
+// after it have run; a worker so ended is replaced by a new goroutine that
+// goes on with the task the worker had taken next, or waits as it did, so
+// that the pool keeps its workers and loses no task. A nil fn is ignored.
 func (f *Future[T]) OnDone(fn func(*Future[T])) {
 	if fn == nil {
 		return
@@ -417,9 +423,23 @@ func (f *Future[T]) finish(s State) {
 		close(done)
 	}
 	if w != nil {
-		for _, fn := range w.callbacks {
-			f.call(fn)
+		f.callAll(w.callbacks)
+	}
+}
+
+// callAll runs the callbacks fns in order. A callback that calls
+// runtime.Goexit ends the goroutine, but the callbacks after it still run,
+// as the goroutine unwinds.
+func (f *Future[T]) callAll(fns []func(*Future[T])) {
+	i := 0
+	defer func() {
+		if i < len(fns) {
+			// fns[i] called runtime.Goexit: call recovers panics.
+			f.callAll(fns[i+1:])
 		}
+	}()
+	for ; i < len(fns); i++ {
+		f.call(fns[i])
 	}
 }
 

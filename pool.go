@@ -63,9 +63,20 @@ type worker struct {
 	pool  *Pool
 	index int
 
-	// Only the worker's goroutine reads and writes these.
+	// Only the worker's goroutine reads and writes these. A goroutine that
+	// replaces one ended by runtime.Goexit starts after the last write of
+	// the one it replaces (see work).
 	ctx         context.Context // the pool's, with the worker's pprof labels
 	initialized bool
+
+	// then and idle say where a replacement goroutine takes up the work
+	// (see resume), should the worker's goroutine end in runtime.Goexit
+	// while then or idle is set: in the initializer, then is the
+	// worker's first task; in an OnDone callback run as the worker
+	// publishes an outcome, the worker has already taken then, its next
+	// task, from the queue, or put itself in the queue's idle list (idle).
+	then task
+	idle bool
 
 	// next is the task a push hands to the worker while it is idle, or
 	// nil when the queue closes: written under the queue's mu before a
@@ -113,6 +124,22 @@ func (w *worker) handed() task {
 	t := w.next
 	w.next = nil
 	return t
+}
+
+// resume returns the first task of a goroutine that replaces one of w's
+// ended by runtime.Goexit: the task that one had taken, or, if it was idle,
+// the task the queue hands w, or else the next task in the queue. It returns
+// nil if the queue is closed.
+func (w *worker) resume() task {
+	t, idle := w.then, w.idle
+	w.then, w.idle = nil, false
+	if t != nil {
+		return t
+	}
+	if idle {
+		return w.pool.queue.await(w)
+	}
+	return w.pool.queue.get(w)
 }
 
 // Stats is a snapshot of a pool's activity.
@@ -166,15 +193,16 @@ func (p *Pool) start(w *worker, t task) {
 }
 
 // work is a worker's goroutine: it runs t, then tasks from the queue until
-// the queue is closed. A worker that replaces one ended by runtime.Goexit
-// starts with t nil.
+// the queue is closed. A goroutine that replaces one ended by runtime.Goexit
+// starts with t nil, and takes up where that one left off.
 func (p *Pool) work(w *worker, t task) {
 	normal := false
 	defer func() {
 		if !normal {
-			// A task called runtime.Goexit, which ends this goroutine
-			// whatever we do; its future is already complete. Keep the
-			// pool at full strength.
+			// A task, a callback or the initializer called
+			// runtime.Goexit, which ends this goroutine whatever we do;
+			// the task's future is already complete. Keep the pool at
+			// full strength.
 			go p.work(w, nil)
 			return
 		}
@@ -189,20 +217,22 @@ func (p *Pool) work(w *worker, t task) {
 	pprof.SetGoroutineLabels(w.ctx)
 	if p.init != nil && !w.initialized {
 		w.initialized = true
+		w.then = t
 		if err := p.initialize(&taskContext{Context: w.ctx, w: w}); err != nil {
 			p.breakWith(err)
 		}
+		w.then = nil
 	}
 	p.serve(w, t)
 	normal = true
 }
 
-// serve runs t, if not nil, and then the tasks the queue gives w, until it
-// is closed.
+// serve runs t, and then the tasks the queue gives w, until it is closed.
+// With t nil, it first takes up where w's last goroutine left off.
 func (p *Pool) serve(w *worker, t task) {
 	q := p.queue
 	if t == nil {
-		t = q.get(w)
+		t = w.resume()
 	}
 	for t != nil {
 		ran := false
@@ -216,7 +246,13 @@ func (p *Pool) serve(w *worker, t task) {
 		// for another task.
 		next, idle := q.next(w)
 		if ran {
+			// The callbacks run here, and one may end this goroutine
+			// with runtime.Goexit: its replacement must then run next,
+			// or wait as the idle worker it is, and not ask the queue
+			// again, which would lose next or list w idle twice.
+			w.then, w.idle = next, idle
 			t.publish()
+			w.then, w.idle = nil, false
 		}
 		// Hold on to no task while waiting: its future may hold a
 		// large result that no one else wants.

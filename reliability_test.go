@@ -1,0 +1,182 @@
+package futures
+
+import (
+	"context"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// resultWithin returns f's result, or fails the test if f does not complete
+// within stuck: a lost task shows up as a failure rather than a hung test.
+func resultWithin[T any](t *testing.T, f *Future[T]) (T, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), stuck)
+	defer cancel()
+	v, err := f.Result(ctx)
+	require.NotErrorIs(t, err, context.DeadlineExceeded, "the future did not complete")
+	return v, err
+}
+
+// receiveWithin receives from ch, or fails the test if nothing comes within
+// stuck.
+func receiveWithin[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(stuck):
+		require.FailNow(t, "nothing received")
+		panic("unreachable")
+	}
+}
+
+// goexitOnDone adds to f a callback that closes exited and calls
+// runtime.Goexit.
+func goexitOnDone[T any](f *Future[T], exited chan<- struct{}) {
+	f.OnDone(func(*Future[T]) {
+		close(exited)
+		runtime.Goexit()
+	})
+}
+
+func TestOnDoneGoexitRunsLaterCallbacks(t *testing.T) {
+	tests := []struct {
+		name string
+		// complete completes f, which is queued behind a held worker
+		// that release lets go, and whose task waits for gate.
+		complete func(t *testing.T, f *Future[int], release func(), gate chan struct{})
+	}{
+		{"on a worker", func(t *testing.T, f *Future[int], release func(), gate chan struct{}) {
+			release()
+			close(gate)
+		}},
+		{"in Cancel", func(t *testing.T, f *Future[int], release func(), gate chan struct{}) {
+			// The goroutine that cancels ends in the callback.
+			cancelled := make(chan bool)
+			go func() {
+				defer close(cancelled)
+				cancelled <- f.Cancel()
+			}()
+			_, ok := <-cancelled
+			assert.False(t, ok, "Cancel returned: the goroutine did not end")
+			release()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPool(t, WithWorkers(1), WithQueueSize(1))
+			gate := make(chan struct{})
+			_, release := holdWorker(t, p)
+			// Queued behind the held worker, so that Cancel finds it
+			// pending.
+			f := Submit(context.Background(), p, func(context.Context) (int, error) {
+				<-gate
+				return 1, nil
+			})
+			var before, after atomic.Int32
+			f.OnDone(func(*Future[int]) { before.Add(1) })
+			exited := make(chan struct{})
+			goexitOnDone(f, exited)
+			f.OnDone(func(*Future[int]) { after.Add(1) })
+			ch := AsCompleted(f)
+
+			tt.complete(t, f, release, gate)
+			assert.Same(t, f, receiveWithin(t, ch), "AsCompleted did not deliver")
+			_, open := <-ch
+			assert.False(t, open)
+			<-exited
+			assert.Equal(t, int32(1), before.Load())
+			assert.Equal(t, int32(1), after.Load(), "the callback after the one that called Goexit")
+		})
+	}
+}
+
+// TestOnDoneGoexitKeepsQueuedTasks ends the only worker in a callback while
+// it has taken its next task from the queue: the worker that replaces it
+// must run that task and the rest.
+func TestOnDoneGoexitKeepsQueuedTasks(t *testing.T) {
+	const queued = 4
+	p := newPool(t, WithWorkers(1), WithQueueSize(queued))
+	gate := make(chan struct{})
+	first := Submit(context.Background(), p, func(context.Context) (int, error) {
+		<-gate
+		return 1, nil
+	})
+	exited := make(chan struct{})
+	goexitOnDone(first, exited)
+	var runs atomic.Int32
+	fs := make([]*Future[int], queued)
+	for i := range fs {
+		fs[i] = Submit(context.Background(), p, countRuns(&runs))
+	}
+	close(gate)
+	<-exited
+	for i, f := range fs {
+		_, err := resultWithin(t, f)
+		require.NoError(t, err, "task %d", i)
+	}
+	assert.Equal(t, int32(queued), runs.Load())
+	assert.Equal(t, 1, p.Stats().Workers)
+	assertRunsTwoInTurn(t, p)
+}
+
+// TestOnDoneGoexitOnIdleWorker ends the only worker in a callback after it
+// found the queue empty and made itself idle: the worker that replaces it
+// must be idle once, not twice, or a task handed to the stale entry is lost.
+func TestOnDoneGoexitOnIdleWorker(t *testing.T) {
+	p := newPool(t, WithWorkers(1), WithQueueSize(1))
+	gate := make(chan struct{})
+	f := Submit(context.Background(), p, func(context.Context) (int, error) {
+		<-gate
+		return 1, nil
+	})
+	exited := make(chan struct{})
+	goexitOnDone(f, exited)
+	close(gate)
+	<-exited
+	assertRunsTwoInTurn(t, p)
+	assert.Equal(t, 1, p.Stats().Workers)
+}
+
+// assertRunsTwoInTurn submits a task that holds p's only worker, then one
+// more, and checks that both run.
+func assertRunsTwoInTurn(t *testing.T, p *Pool) {
+	t.Helper()
+	started := make(chan struct{})
+	unblock := make(chan struct{})
+	held := Submit(context.Background(), p, func(context.Context) (int, error) {
+		close(started)
+		<-unblock
+		return 1, nil
+	})
+	receiveWithin(t, started)
+	var runs atomic.Int32
+	next := Submit(context.Background(), p, countRuns(&runs))
+	close(unblock)
+	_, err := resultWithin(t, held)
+	require.NoError(t, err)
+	_, err = resultWithin(t, next)
+	require.NoError(t, err)
+	assert.Equal(t, int32(1), runs.Load())
+}
+
+// TestInitializerGoexitCompletesFirstTask ends a worker in its initializer,
+// which it runs on starting for its first task: the worker that replaces it
+// must complete that task, with the broken pool's error.
+func TestInitializerGoexitCompletesFirstTask(t *testing.T) {
+	p := newPool(t, WithWorkers(1), WithInitializer(func(context.Context) error {
+		runtime.Goexit()
+		return nil
+	}))
+	var runs atomic.Int32
+	_, err := resultWithin(t, Submit(context.Background(), p, countRuns(&runs)))
+	assert.ErrorIs(t, err, ErrBroken)
+	assert.ErrorIs(t, err, ErrGoexit)
+	require.NoError(t, p.Close())
+	assert.Zero(t, runs.Load())
+}
