@@ -34,9 +34,13 @@ var ErrInvalidOption = errors.New("futures: invalid option")
 // (as t.FailNow does in a test). The worker that ran it is replaced.
 var ErrGoexit = errors.New("futures: task called runtime.Goexit")
 
-// A PanicError is the error of a future whose task panicked.
+// A PanicError is the error of a future whose task panicked, and what the
+// handler of [WithCallbackPanicHandler] receives for a panicking callback.
+// A panic is told from [runtime.Goexit] by more than the value recovered, so
+// that panic(nil) is a panic even under GODEBUG=panicnil=1.
 type PanicError struct {
-	// Value is the value the task passed to panic.
+	// Value is the value passed to panic. For panic(nil) it is a
+	// [*runtime.PanicNilError], or nil under GODEBUG=panicnil=1.
 	Value any
 	// Stack is the stack trace of the panicking goroutine, taken when the
 	// panic was recovered.

@@ -347,26 +347,27 @@ func (f *Future[T]) start(w *worker) (ran bool) {
 	}
 	f.ctx.w = w
 	w.started.Add(1)
-	normal := false
+	returned := false
 	defer func() {
-		if normal {
+		if returned {
 			return
 		}
-		// The task panicked or called runtime.Goexit; recover tells which.
+		// The task called runtime.Goexit, as catch did not return. This
+		// goroutine is ending: complete the future now.
 		var zero T
-		if r := recover(); r != nil {
-			w.panicked.Add(1)
-			f.val, f.err = zero, newPanicError(r)
-			return
-		}
-		// This goroutine is ending: complete the future now.
 		w.failed.Add(1)
 		f.val, f.err = zero, ErrGoexit
 		f.finish(Finished)
 	}()
 	ran = true
-	f.val, f.err = f.body.call(&f.ctx)
-	normal = true
+	pe := catch(func() { f.val, f.err = f.body.call(&f.ctx) })
+	returned = true
+	if pe != nil {
+		var zero T
+		w.panicked.Add(1)
+		f.val, f.err = zero, pe
+		return true
+	}
 	if f.err != nil {
 		w.failed.Add(1)
 	} else {
@@ -443,14 +444,36 @@ func (f *Future[T]) callAll(fns []func(*Future[T])) {
 	}
 }
 
-// call runs a callback, recovering and reporting its panic.
+// call runs a callback, recovering and reporting its panic. If the callback
+// calls runtime.Goexit, call does not return.
 func (f *Future[T]) call(fn func(*Future[T])) {
+	if pe := catch(func() { fn(f) }); pe != nil {
+		reportCallbackPanic(f.p, pe)
+	}
+}
+
+// catch calls fn and returns the panic it recovers from fn, or nil if fn
+// returns. If fn calls runtime.Goexit, catch does not return: the goroutine
+// ends, running its deferred calls, which can tell Goexit from a panic by
+// catch not having returned.
+//
+// The value of recover cannot tell them apart: it is nil during Goexit, and
+// also for panic(nil) under GODEBUG=panicnil=1 (which a godebug line in the
+// main module's go.mod may set). A panic is known by execution going on
+// after the recover, as in x/sync's singleflight.
+func catch(fn func()) (pe *PanicError) {
+	returned := false
 	defer func() {
-		if r := recover(); r != nil {
-			reportCallbackPanic(f.p, newPanicError(r))
+		if !returned {
+			// A panic or Goexit. The stack is taken here, where the
+			// panicking frames are still on it; during Goexit, the
+			// result is dropped as the goroutine ends.
+			pe = newPanicError(recover())
 		}
 	}()
-	fn(f)
+	fn()
+	returned = true
+	return nil
 }
 
 func reportCallbackPanic(p *Pool, e *PanicError) {

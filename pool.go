@@ -275,20 +275,21 @@ func (p *Pool) exit() {
 // goroutine that blocks costs the one that unblocks it a wake-up.
 const spins = 3
 
-// initialize runs the initializer, turning a panic into an error.
+// initialize runs the initializer, turning a panic into an error. If the
+// initializer calls runtime.Goexit, initialize breaks the pool with
+// ErrGoexit as the goroutine ends.
 func (p *Pool) initialize(ctx context.Context) (err error) {
-	normal := false
+	returned := false
 	defer func() {
-		if !normal {
-			if r := recover(); r != nil {
-				err = newPanicError(r)
-			} else {
-				p.breakWith(ErrGoexit)
-			}
+		if !returned {
+			// catch did not return: runtime.Goexit.
+			p.breakWith(ErrGoexit)
 		}
 	}()
-	err = p.init(ctx)
-	normal = true
+	if pe := catch(func() { err = p.init(ctx) }); pe != nil {
+		err = pe
+	}
+	returned = true
 	return err
 }
 

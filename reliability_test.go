@@ -2,6 +2,8 @@ package futures
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -179,4 +181,83 @@ func TestInitializerGoexitCompletesFirstTask(t *testing.T) {
 	assert.ErrorIs(t, err, ErrGoexit)
 	require.NoError(t, p.Close())
 	assert.Zero(t, runs.Load())
+}
+
+// TestPanicNilUnderGODEBUG checks that panic(nil) is a panic, not Goexit,
+// when GODEBUG=panicnil=1 (or a godebug line in the main module's go.mod)
+// makes recover return nil for it. A //go:debug line in a test file would
+// apply to the whole test binary, so the test runs itself in a process of
+// its own with the setting in its environment, as the standard library's
+// tests do.
+func TestPanicNilUnderGODEBUG(t *testing.T) {
+	if os.Getenv("FUTURES_TEST_PANICNIL") != "1" {
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestPanicNilUnderGODEBUG$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "GODEBUG=panicnil=1", "FUTURES_TEST_PANICNIL=1")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		require.Contains(t, string(out), "--- PASS: TestPanicNilUnderGODEBUG", "%s", out)
+		return
+	}
+	require.Nil(t, recoverNilPanic(), "GODEBUG=panicnil=1 is not in effect")
+	bg := context.Background()
+
+	t.Run("task", func(t *testing.T) {
+		p := newPool(t, WithWorkers(1))
+		_, err := Submit(bg, p, func(context.Context) (int, error) { panic(nil) }).Result(bg)
+		require.NotErrorIs(t, err, ErrGoexit)
+		var pe *PanicError
+		require.ErrorAs(t, err, &pe)
+		assert.Nil(t, pe.Value)
+		require.NoError(t, p.Close())
+		st := p.Stats()
+		assert.Equal(t, uint64(1), st.Panicked)
+		assert.Zero(t, st.Failed)
+	})
+
+	t.Run("callback", func(t *testing.T) {
+		panics := make(chan *PanicError, 1)
+		p := newPool(t, WithWorkers(1), WithCallbackPanicHandler(func(e *PanicError) { panics <- e }))
+		gate := make(chan struct{})
+		f := Submit(bg, p, func(context.Context) (int, error) {
+			<-gate
+			return 1, nil
+		})
+		f.OnDone(func(*Future[int]) { panic(nil) })
+		ran := make(chan struct{})
+		f.OnDone(func(*Future[int]) { close(ran) })
+		close(gate)
+		<-ran
+		e := receiveWithin(t, panics)
+		assert.Nil(t, e.Value)
+		// Added to the complete future, on this goroutine.
+		f.OnDone(func(*Future[int]) { panic(nil) })
+		require.Len(t, panics, 1)
+		assert.Nil(t, (<-panics).Value)
+		require.NoError(t, p.Close())
+		assert.Equal(t, uint64(2), p.Stats().CallbackPanics)
+	})
+
+	t.Run("initializer", func(t *testing.T) {
+		p := newPool(t, WithWorkers(1), WithInitializer(func(context.Context) error { panic(nil) }))
+		var runs atomic.Int32
+		_, err := resultWithin(t, Submit(bg, p, countRuns(&runs)))
+		assert.ErrorIs(t, err, ErrBroken)
+		assert.NotErrorIs(t, err, ErrGoexit)
+		var pe *PanicError
+		require.ErrorAs(t, err, &pe)
+		assert.Nil(t, pe.Value)
+		assert.Zero(t, runs.Load())
+	})
+
+	t.Run("Goexit is still Goexit", func(t *testing.T) {
+		p := newPool(t, WithWorkers(1))
+		_, err := Submit(bg, p, func(context.Context) (int, error) { runtime.Goexit(); return 1, nil }).Result(bg)
+		assert.ErrorIs(t, err, ErrGoexit)
+	})
+}
+
+// recoverNilPanic panics with nil and returns what recover returns.
+func recoverNilPanic() (r any) {
+	defer func() { r = recover() }()
+	panic(nil)
 }
