@@ -145,8 +145,11 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 		// new object without write barriers.
 		return &Future[T]{p: p, body: funcCaller[T](fn), ctx: newTaskContext(ctx)}, nil
 	}
-	f := new(Future[T])
-	f.abort(Finished, err)
+	// Complete f without abort, which would count it in p's Stats: an
+	// invalid submission does not reach the pool. f.p is kept, if known,
+	// only so that a panicking callback goes to the pool's handler.
+	f := &Future[T]{p: p, err: err}
+	f.finish(Finished)
 	return f, err
 }
 

@@ -93,9 +93,11 @@ func WithInitializer(fn func(context.Context) error) Option {
 }
 
 // WithCallbackPanicHandler sets the function that receives the panic of an
-// [Future.OnDone] callback. A panicking callback never stops the other
-// callbacks nor kills a worker; by default its panic is written to the
-// standard logger. A nil fn restores the default.
+// [Future.OnDone] callback on a future of the pool, including a future
+// refused at once for a nil ctx or fn. A panicking callback never stops the
+// other callbacks nor kills a worker; by default its panic is written to the
+// standard logger. A nil fn restores the default. The handler runs on the
+// goroutine of the callback, and may be called from several at once.
 func WithCallbackPanicHandler(fn func(*PanicError)) Option {
 	return optionFunc(func(o *options) { o.onPanic = fn })
 }

@@ -158,7 +158,10 @@ type Stats struct {
 	Cancelled uint64 // completed without running: Cancel, ShutdownNow, a done ctx
 	Rejected  uint64 // refused: queue full (TrySubmit), shut down, or broken
 
-	CallbackPanics uint64 // OnDone callbacks that panicked
+	// CallbackPanics counts the OnDone callbacks that panicked, on any
+	// future of the pool: those of invalid submissions too, though they
+	// count in none of the above.
+	CallbackPanics uint64
 }
 
 // New makes a pool. With no options it has up to [runtime.GOMAXPROCS]

@@ -261,3 +261,27 @@ func recoverNilPanic() (r any) {
 	defer func() { r = recover() }()
 	panic(nil)
 }
+
+// TestInvalidSubmissionCallbackPanicGoesToHandler checks that a future
+// refused for a nil ctx or fn, whose pool is known, hands a callback's panic
+// to that pool's handler, and still counts in no submission count.
+func TestInvalidSubmissionCallbackPanicGoesToHandler(t *testing.T) {
+	panics := make(chan *PanicError, 1)
+	p := newPool(t, WithWorkers(1), WithCallbackPanicHandler(func(e *PanicError) { panics <- e }))
+	//lint:ignore SA1012 a nil Context is what this test is about
+	nilCtx := Submit(nil, p, trivial)
+	tests := []struct {
+		name string
+		give *Future[int]
+	}{
+		{"nil fn", Submit[int](context.Background(), p, nil)},
+		{"nil ctx", nilCtx},
+	}
+	for _, tt := range tests {
+		require.ErrorIs(t, tt.give.Err(), ErrInvalidOption, tt.name)
+		tt.give.OnDone(func(*Future[int]) { panic(tt.name) })
+		require.Len(t, panics, 1, "%s: the handler did not get the panic", tt.name)
+		assert.Equal(t, tt.name, (<-panics).Value)
+	}
+	assert.Equal(t, Stats{CallbackPanics: 2}, p.Stats())
+}
