@@ -49,7 +49,9 @@
 // error matching [ErrCancelled] (cancelled, or its context ended),
 // [ErrShutdown] (refused after shutdown), [ErrBroken] (the initializer
 // failed) or [ErrInvalidOption] (a nil function, executor or context). No
-// function of this package panics on bad input.
+// function or method of this package panics on bad input: a nil or zero
+// [Pool] and a nil [Future] give errors matching ErrInvalidOption too, and a
+// nil ctx given to Shutdown, ShutdownNow or Result is reported, not used.
 //
 // # Ordering
 //

@@ -26,8 +26,9 @@ var ErrQueueFull = errors.New("futures: queue is full")
 var ErrBroken = errors.New("futures: pool is broken")
 
 // ErrInvalidOption matches the error returned for an option out of range
-// (see [New] and [Map]) and for a nil argument that cannot be used: a nil
-// executor, function or context.
+// (see [New] and [Map]), for a nil argument that cannot be used (a nil
+// executor, function or context), and by the methods of a [Pool] not made by
+// New and of a nil [Future].
 var ErrInvalidOption = errors.New("futures: invalid option")
 
 // ErrGoexit is the error of a future whose task called [runtime.Goexit]
@@ -52,14 +53,20 @@ func newPanicError(v any) *PanicError {
 }
 
 // Error reports the panic value. The stack is left out to keep the message on
-// one line; it is in e.Stack.
+// one line; it is in e.Stack. A nil *PanicError says so.
 func (e *PanicError) Error() string {
+	if e == nil {
+		return "futures: nil *PanicError"
+	}
 	return fmt.Sprintf("futures: task panicked: %v", e.Value)
 }
 
 // Unwrap returns the panic value if it is an error, so that errors.Is and
 // errors.As see through the panic, and nil otherwise.
 func (e *PanicError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
 	err, _ := e.Value.(error)
 	return err
 }
@@ -79,6 +86,9 @@ func (e *invalidError) Is(target error) bool { return target == ErrInvalidOption
 
 var (
 	errNilExecutor = invalidf("nil Executor")
+	errNilPool     = invalidf("nil *Pool")
+	errZeroPool    = invalidf("zero Pool: make a Pool with New")
+	errNilFuture   = invalidf("nil *Future")
 	errNilFunc     = invalidf("nil task function")
 	errNilContext  = invalidf("nil Context")
 )

@@ -43,6 +43,12 @@ func (s State) String() string {
 // then on every method sees the same outcome. A Future is safe for use by
 // multiple goroutines at once. Futures come from this package's functions: a
 // Future made otherwise has no task and never completes unless cancelled.
+//
+// A nil *Future, which [TrySubmit] returns with an error, behaves as a future
+// complete with an error matching [ErrInvalidOption]: Result returns the zero
+// value and that error, Err returns it, Done returns a closed channel, State
+// returns [Finished], Cancel returns false, and OnDone calls fn at once with
+// the nil future. [AsCompleted] and [Wait] leave nil futures out.
 type Future[T any] struct {
 	state atomic.Uint32 // a State
 	p     *Pool         // nil if the submission was invalid
@@ -136,6 +142,8 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 	switch {
 	case p == nil:
 		err = errNilExecutor
+	case p.queue == nil:
+		err, p = errZeroPool, nil // not made by New: it has no handler
 	case fn == nil:
 		err = errNilFunc
 	case ctx == nil:
@@ -171,6 +179,10 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	if ctx == nil {
 		var zero T
 		return zero, errNilContext
+	}
+	if f == nil {
+		var zero T
+		return zero, errNilFuture
 	}
 	if !f.complete() {
 		if err := f.wait(ctx); err != nil {
@@ -231,7 +243,7 @@ func (f *Future[T]) block() {
 
 // Done returns a channel that is closed when the future completes.
 func (f *Future[T]) Done() <-chan struct{} {
-	if f.complete() {
+	if f == nil || f.complete() {
 		return closedchan
 	}
 	f.mu.Lock()
@@ -257,6 +269,9 @@ func init() {
 // Err returns nil until the future is complete, and then the error that
 // [Future.Result] returns. It never blocks.
 func (f *Future[T]) Err() error {
+	if f == nil {
+		return errNilFuture
+	}
 	if f.complete() {
 		return f.err
 	}
@@ -265,6 +280,9 @@ func (f *Future[T]) Err() error {
 
 // State returns the future's state at the moment of the call.
 func (f *Future[T]) State() State {
+	if f == nil {
+		return Finished
+	}
 	s := State(f.state.Load())
 	if s == completing {
 		return Pending
@@ -279,6 +297,9 @@ func (f *Future[T]) State() State {
 // that is running or finished. Cancel does not interrupt a running task;
 // cancel the context given to [Submit] for that.
 func (f *Future[T]) Cancel() bool {
+	if f == nil {
+		return false
+	}
 	if f.abort(Cancelled, ErrCancelled) {
 		return true
 	}
@@ -307,6 +328,12 @@ func (f *Future[T]) Cancel() bool {
 // that the pool keeps its workers and loses no task. A nil fn is ignored.
 func (f *Future[T]) OnDone(fn func(*Future[T])) {
 	if fn == nil {
+		return
+	}
+	if f == nil {
+		if pe := catch(func() { fn(nil) }); pe != nil {
+			reportCallbackPanic(nil, pe)
+		}
 		return
 	}
 	f.mu.Lock()

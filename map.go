@@ -68,6 +68,8 @@ func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In
 		return nil, errNilContext
 	case p == nil:
 		return nil, errNilExecutor
+	case p.queue == nil:
+		return nil, errZeroPool
 	case inputs == nil:
 		return nil, invalidf("Map: nil input sequence")
 	case fn == nil:

@@ -11,8 +11,13 @@ import (
 // A Pool is a bounded set of worker goroutines fed by a queue of tasks.
 // Submit tasks to it with [Submit], [TrySubmit] or [Map]; stop it with
 // [Pool.Shutdown], [Pool.ShutdownNow] or [Pool.Close]. A Pool is safe for use
-// by multiple goroutines at once. Make one with [New]: the zero Pool is not
-// usable.
+// by multiple goroutines at once.
+//
+// Make a Pool with [New]. The zero Pool is not usable, nor is a nil *Pool
+// (what New returns with an error), and using one does no harm: Submit
+// returns a future complete with an error matching [ErrInvalidOption],
+// TrySubmit, Shutdown, ShutdownNow and Close return that error, Map yields
+// it once, and Stats returns the zero Stats.
 //
 // The pool owns its goroutines. [New] starts none: a worker starts when a
 // task is submitted and no worker is idle, until there are as many as
@@ -188,6 +193,18 @@ func New(opts ...Option) (*Pool, error) {
 }
 
 func (p *Pool) pool() *Pool { return p }
+
+// usable returns the error of a Pool not made by New, nil or zero, and nil
+// for one made by New.
+func (p *Pool) usable() error {
+	if p == nil {
+		return errNilPool
+	}
+	if p.queue == nil {
+		return errZeroPool
+	}
+	return nil
+}
 
 // start starts the goroutine of a new worker, with t its first task.
 func (p *Pool) start(w *worker, t task) {
@@ -410,7 +427,16 @@ func (p *Pool) drain() {
 // Called from a task of the pool itself, it would wait for its own return:
 // given the task's context (or one derived from it), it returns an error
 // instead of waiting; given another context, it waits until that is done.
+//
+// A nil ctx gets an error matching [ErrInvalidOption], and the pool is left
+// as it was.
 func (p *Pool) Shutdown(ctx context.Context) error {
+	if err := p.usable(); err != nil {
+		return err
+	}
+	if ctx == nil {
+		return errNilContext
+	}
 	p.beginShutdown()
 	return p.wait(ctx)
 }
@@ -418,8 +444,15 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 // ShutdownNow is like [Pool.Shutdown], but the tasks still queued do not run:
 // their futures complete at once in state [Cancelled], with an error matching
 // both [ErrCancelled] and [ErrShutdown]. Running tasks are not interrupted;
-// the contexts of initializers are cancelled.
+// the contexts of initializers are cancelled. A nil ctx gets an error
+// matching [ErrInvalidOption], and the pool is left as it was.
 func (p *Pool) ShutdownNow(ctx context.Context) error {
+	if err := p.usable(); err != nil {
+		return err
+	}
+	if ctx == nil {
+		return errNilContext
+	}
 	p.stop.CompareAndSwap(nil, &stopReason{state: Cancelled, err: errShutdownNow})
 	p.beginShutdown()
 	p.cancel()
@@ -438,9 +471,6 @@ func (p *Pool) Close() error {
 var errShutdownFromTask = errors.New("futures: Shutdown called from a task of the pool would wait for itself")
 
 func (p *Pool) wait(ctx context.Context) error {
-	if ctx == nil {
-		return errNilContext
-	}
 	if workerOf(ctx, p) != nil {
 		return errShutdownFromTask
 	}
@@ -458,8 +488,12 @@ func (p *Pool) wait(ctx context.Context) error {
 }
 
 // Stats returns a snapshot of the pool's activity. The counts are read one by
-// one while the pool runs, so they reconcile only once it is idle.
+// one while the pool runs, so they reconcile only once it is idle. For a Pool
+// not made by New, Stats returns the zero Stats.
 func (p *Pool) Stats() Stats {
+	if p.usable() != nil {
+		return Stats{}
+	}
 	live, queued, workers := p.queue.stats()
 	s := Stats{
 		Workers:        live,

@@ -1,10 +1,15 @@
 package futures
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"log"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -284,4 +289,141 @@ func TestInvalidSubmissionCallbackPanicGoesToHandler(t *testing.T) {
 		assert.Equal(t, tt.name, (<-panics).Value)
 	}
 	assert.Equal(t, Stats{CallbackPanics: 2}, p.Stats())
+}
+
+// TestUnusablePool uses a nil *Pool (what New returns with an error) and the
+// zero Pool: every function and method reports an error matching
+// ErrInvalidOption, and none panics.
+func TestUnusablePool(t *testing.T) {
+	bg := context.Background()
+	tests := []struct {
+		name string
+		give *Pool
+	}{
+		{"nil", nil},
+		{"zero", &Pool{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.give
+			var runs atomic.Int32
+			assertInvalid := func(err error, what string) {
+				t.Helper()
+				assert.ErrorIs(t, err, ErrInvalidOption, what)
+				if err != nil {
+					assert.True(t, strings.HasPrefix(err.Error(), "futures: "), "%s: message %q", what, err)
+				}
+			}
+			require.NotPanics(t, func() {
+				f := Submit(bg, p, countRuns(&runs))
+				require.NotNil(t, f)
+				assert.Equal(t, Finished, f.State())
+				assertInvalid(f.Err(), "Submit")
+
+				f, err := TrySubmit(bg, p, countRuns(&runs))
+				assert.Nil(t, f)
+				assertInvalid(err, "TrySubmit")
+
+				var errs []error
+				for _, err := range Map(bg, p, slices.Values([]int{1, 2}), square) {
+					errs = append(errs, err)
+				}
+				require.Len(t, errs, 1, "Map")
+				assertInvalid(errs[0], "Map")
+				_, err = MapSlice(bg, p, []int{1, 2}, square)
+				assertInvalid(err, "MapSlice")
+
+				assertInvalid(p.Shutdown(bg), "Shutdown")
+				assertInvalid(p.ShutdownNow(bg), "ShutdownNow")
+				assertInvalid(p.Close(), "Close")
+				var ex Executor = p
+				assertInvalid(ex.Shutdown(bg), "Executor.Shutdown")
+				assert.Equal(t, Stats{}, p.Stats())
+			})
+			assert.Zero(t, runs.Load())
+		})
+	}
+}
+
+// TestNilFuture uses the nil *Future that a failed TrySubmit returns: it
+// behaves as a future complete with an error matching ErrInvalidOption.
+func TestNilFuture(t *testing.T) {
+	bg := context.Background()
+	var f *Future[int]
+	require.NotPanics(t, func() {
+		v, err := f.Result(bg)
+		assert.Zero(t, v)
+		assert.ErrorIs(t, err, ErrInvalidOption)
+		assert.ErrorIs(t, f.Err(), ErrInvalidOption)
+		assert.Equal(t, Finished, f.State())
+		assert.False(t, f.Cancel())
+		select {
+		case <-f.Done():
+		default:
+			assert.Fail(t, "Done is not closed")
+		}
+		calls := 0 // not atomic: the race detector objects if fn runs elsewhere
+		f.OnDone(func(g *Future[int]) {
+			assert.Nil(t, g)
+			calls++
+		})
+		assert.Equal(t, 1, calls)
+		f.OnDone(nil)
+	})
+
+	// Wait and AsCompleted leave nil futures out.
+	done, pending, err := Wait(bg, []*Future[int]{f}, AllCompleted)
+	require.NoError(t, err)
+	assert.Empty(t, done)
+	assert.Empty(t, pending)
+	_, open := <-AsCompleted(f)
+	assert.False(t, open)
+}
+
+// TestNilFutureCallbackPanicIsLogged checks that a callback's panic on a nil
+// future, which has no pool, goes to the standard logger.
+func TestNilFutureCallbackPanicIsLogged(t *testing.T) {
+	var buf bytes.Buffer
+	defer log.SetOutput(log.Writer())
+	log.SetOutput(&buf)
+	var f *Future[int]
+	require.NotPanics(t, func() {
+		f.OnDone(func(*Future[int]) { panic("callback on a nil future") })
+	})
+	assert.Contains(t, buf.String(), "callback on a nil future")
+}
+
+func TestNilPanicError(t *testing.T) {
+	var e *PanicError
+	require.NotPanics(t, func() {
+		assert.Equal(t, "futures: nil *PanicError", e.Error())
+		assert.Nil(t, e.Unwrap())
+	})
+	var err error = e
+	assert.NotPanics(t, func() { assert.False(t, errors.Is(err, ErrCancelled)) })
+}
+
+// TestShutdownNilContext checks that Shutdown and ShutdownNow with a nil ctx
+// report it and leave the pool as it was.
+func TestShutdownNilContext(t *testing.T) {
+	bg := context.Background()
+	p := newPool(t, WithWorkers(1), WithQueueSize(1))
+	held, release := holdWorker(t, p)
+	var runs atomic.Int32
+	queued := Submit(bg, p, countRuns(&runs))
+	//lint:ignore SA1012 a nil Context is what this test is about
+	assert.ErrorIs(t, p.Shutdown(nil), ErrInvalidOption)
+	//lint:ignore SA1012 a nil Context is what this test is about
+	assert.ErrorIs(t, p.ShutdownNow(nil), ErrInvalidOption)
+
+	// Still open, and the queued task was not cancelled.
+	assert.Equal(t, Pending, queued.State())
+	release()
+	_, err := held.Result(bg)
+	require.NoError(t, err)
+	_, err = queued.Result(bg)
+	require.NoError(t, err)
+	_, err = Submit(bg, p, countRuns(&runs)).Result(bg)
+	require.NoError(t, err)
+	assert.Equal(t, int32(2), runs.Load())
 }
