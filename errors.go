@@ -8,13 +8,22 @@ import (
 
 // ErrShutdown is the error of a submission made after [Pool.Shutdown] or
 // [Pool.ShutdownNow] was called, or while a submission waited for room in the
-// queue when the shutdown began.
+// queue when the shutdown began; and, with [ErrCancelled], of the futures that
+// ShutdownNow cancels. A pool whose initializer failed refuses submissions
+// with an error matching [ErrBroken] instead, shut down or not; but an
+// initializer that fails once ShutdownNow has begun does not break the pool.
 var ErrShutdown = errors.New("futures: executor is shut down")
 
-// ErrCancelled matches the error of every future that completed without its
-// task running: cancelled by [Future.Cancel], by [Pool.ShutdownNow], or because
-// the task's context was done before a worker started it. Such a future is in
-// state [Cancelled].
+// ErrCancelled matches the error of a future cancelled before its task
+// started: by [Future.Cancel]; by [Pool.ShutdownNow] (the error then matches
+// [ErrShutdown] too); or because the context given to [Submit] was done
+// before a worker started the task, or while Submit waited for room in the
+// queue (the error then matches [context.Cause] of that context too). Such a
+// future is in state [Cancelled], and so is no other.
+//
+// A submission that the pool refuses does not match ErrCancelled, though its
+// task never runs either: its future is in state [Finished], with an error
+// matching [ErrShutdown], [ErrBroken] or [ErrInvalidOption].
 var ErrCancelled = errors.New("futures: cancelled")
 
 // ErrQueueFull is returned by [TrySubmit] when the pool's queue has no room.
@@ -22,7 +31,11 @@ var ErrQueueFull = errors.New("futures: queue is full")
 
 // ErrBroken matches the error of every submission to a pool whose initializer
 // (see [WithInitializer]) failed, and of every task that was still queued when
-// it failed. The same error also matches the initializer's error.
+// it failed. The same error also matches the initializer's error, or
+// [ErrGoexit] if the initializer called runtime.Goexit. An initializer that
+// fails once [Pool.ShutdownNow] has begun, and so cancelled its context, does
+// not break the pool: it is being shut down, and its errors match
+// [ErrShutdown].
 var ErrBroken = errors.New("futures: pool is broken")
 
 // ErrInvalidOption matches the error returned for an option out of range

@@ -314,8 +314,16 @@ func (p *Pool) initialize(ctx context.Context) (err error) {
 }
 
 // breakWith marks the pool broken by the initializer's err: it stops taking
-// tasks, and every queued task completes with the broken error.
+// tasks, and every queued task completes with the broken error. But once
+// ShutdownNow has cancelled the initializers' context, it does nothing: the
+// pool is being shut down, not broken, and an initializer may well fail for
+// that reason alone, as one that returns ctx.Err() does.
 func (p *Pool) breakWith(err error) {
+	if p.ctx.Err() != nil {
+		// Only ShutdownNow cancels it while a worker runs: the pool's
+		// exit does, too, but once no worker is left.
+		return
+	}
 	err = brokenBy(err)
 	if !p.broken.CompareAndSwap(nil, &err) {
 		return

@@ -427,3 +427,51 @@ func TestShutdownNilContext(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int32(2), runs.Load())
 }
+
+// TestInitializerFailingAfterShutdownNowDoesNotBreakPool checks that an
+// initializer that fails because ShutdownNow cancelled its context leaves
+// the pool shut down, not broken.
+func TestInitializerFailingAfterShutdownNowDoesNotBreakPool(t *testing.T) {
+	tests := []struct {
+		name string
+		fail func(ctx context.Context) error
+	}{
+		{"returns ctx.Err", func(ctx context.Context) error { return ctx.Err() }},
+		{"panics", func(ctx context.Context) error { panic(ctx.Err()) }},
+		{"calls Goexit", func(ctx context.Context) error { runtime.Goexit(); return nil }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bg := context.Background()
+			started := make(chan struct{})
+			p := newPool(t, WithWorkers(1), WithInitializer(func(ctx context.Context) error {
+				close(started)
+				<-ctx.Done()
+				return tt.fail(ctx)
+			}))
+			// Workers start on demand: this task starts the one worker,
+			// which runs the initializer first.
+			var runs atomic.Int32
+			first := Submit(bg, p, countRuns(&runs))
+			<-started
+			require.NoError(t, p.ShutdownNow(bg))
+
+			_, err := first.Result(bg)
+			assert.ErrorIs(t, err, ErrCancelled)
+			assert.ErrorIs(t, err, ErrShutdown)
+			assert.NotErrorIs(t, err, ErrBroken)
+			assert.Equal(t, Cancelled, first.State())
+
+			later := Submit(bg, p, countRuns(&runs))
+			assert.ErrorIs(t, later.Err(), ErrShutdown)
+			assert.NotErrorIs(t, later.Err(), ErrBroken)
+			_, err = TrySubmit(bg, p, countRuns(&runs))
+			assert.ErrorIs(t, err, ErrShutdown)
+			assert.NotErrorIs(t, err, ErrBroken)
+			for _, err := range Map(bg, p, slices.Values([]int{1}), square) {
+				assert.NotErrorIs(t, err, ErrBroken)
+			}
+			assert.Zero(t, runs.Load())
+		})
+	}
+}
