@@ -475,3 +475,50 @@ func TestInitializerFailingAfterShutdownNowDoesNotBreakPool(t *testing.T) {
 		})
 	}
 }
+
+// TestMapOnShutDownPool checks that Map refuses only what it submits: an
+// empty input on a shut-down or broken pool yields nothing, a non-empty one
+// the refusal once.
+func TestMapOnShutDownPool(t *testing.T) {
+	bg := context.Background()
+	shutDown, err := New(WithWorkers(1))
+	require.NoError(t, err)
+	require.NoError(t, shutDown.Close())
+	errInit := errors.New("no database")
+	broken := newPool(t, WithWorkers(1), WithInitializer(func(context.Context) error { return errInit }))
+	_, err = Submit(bg, broken, trivial).Result(bg)
+	require.ErrorIs(t, err, ErrBroken)
+
+	tests := []struct {
+		name    string
+		give    *Pool
+		wantErr error
+	}{
+		{"shut down", shutDown, ErrShutdown},
+		{"broken", broken, ErrBroken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for v, err := range Map(bg, tt.give, slices.Values([]int(nil)), square) {
+				assert.Fail(t, "Map yielded for an empty input", "%v, %v", v, err)
+			}
+			out, err := MapSlice(bg, tt.give, []int{}, square)
+			assert.NoError(t, err, "MapSlice of an empty slice")
+			assert.Empty(t, out)
+
+			var read atomic.Int64
+			var errs []error
+			for v, err := range Map(bg, tt.give, naturals(&read), square) {
+				assert.Zero(t, v)
+				errs = append(errs, err)
+			}
+			require.Len(t, errs, 1)
+			assert.ErrorIs(t, errs[0], tt.wantErr)
+			assert.Equal(t, int64(1), read.Load(), "inputs read")
+
+			out, err = MapSlice(bg, tt.give, []int{1, 2}, square)
+			assert.ErrorIs(t, err, tt.wantErr)
+			assert.Equal(t, []int{0, 0}, out)
+		})
+	}
+}
