@@ -4,6 +4,7 @@ import (
 	"context"
 	"log"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -68,14 +69,20 @@ type Future[T any] struct {
 	armed   bool           // wg is 1 until completion, for block
 	wg      sync.WaitGroup // lets block wait without allocating
 	done    chan struct{}  // made by the first Done before completion
-	watch   *watch[T]      // made by the first OnDone before completion
+	watch   *watch[T]      // made by the first OnDone or notify before completion
 }
 
 // watch holds the callbacks of a future, with room for one so that the
-// common case costs a single allocation.
+// common case costs a single allocation, and the channels of the Wait calls
+// that wait for it.
 type watch[T any] struct {
 	callbacks []func(*Future[T])
 	one       [1]func(*Future[T])
+
+	// waiters are channels that the future is sent on as it completes,
+	// each with room for it. Unlike a callback, each can be removed
+	// (see unnotify), so that a Wait that gives up leaves nothing behind.
+	waiters []chan<- *Future[T]
 }
 
 // A caller is the body of a task. Submit's is a funcCaller; Map's is the
@@ -345,14 +352,52 @@ func (f *Future[T]) OnDone(fn func(*Future[T])) {
 		f.call(fn)
 		return
 	}
+	w := f.watchLocked()
+	w.callbacks = append(w.callbacks, fn)
+	f.mu.Unlock()
+}
+
+// watchLocked returns f's watch, making it if need be. The caller holds mu,
+// and f is not complete.
+func (f *Future[T]) watchLocked() *watch[T] {
 	w := f.watch
 	if w == nil {
 		w = new(watch[T])
 		w.callbacks = w.one[:0]
 		f.watch = w
 	}
-	w.callbacks = append(w.callbacks, fn)
-	f.mu.Unlock()
+	return w
+}
+
+// notify arranges for f to be sent on ch as it completes, unless unnotify
+// removes ch first; ch must have room for f then. It reports false, and
+// arranges nothing, if f is complete already.
+func (f *Future[T]) notify(ch chan<- *Future[T]) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.watched.Store(true)
+	if f.complete() {
+		// As in OnDone: finish has stored the state, and will not look
+		// for ch.
+		return false
+	}
+	w := f.watchLocked()
+	w.waiters = append(w.waiters, ch)
+	return true
+}
+
+// unnotify removes ch, which notify added, unless f has completed since, in
+// which case ch has f or will have it. The array of the waiters is kept, for
+// the next notify to reuse.
+func (f *Future[T]) unnotify(ch chan<- *Future[T]) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if w := f.watch; w != nil {
+		if i := slices.Index(w.waiters, ch); i >= 0 {
+			// Delete clears the element left over at the end.
+			w.waiters = slices.Delete(w.waiters, i, i+1)
+		}
+	}
 }
 
 func (f *Future[T]) complete() bool {
@@ -454,6 +499,9 @@ func (f *Future[T]) finish(s State) {
 		close(done)
 	}
 	if w != nil {
+		for _, ch := range w.waiters {
+			ch <- f // never blocks: it has room for f
+		}
 		f.callAll(w.callbacks)
 	}
 }

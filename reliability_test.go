@@ -522,3 +522,43 @@ func TestMapOnShutDownPool(t *testing.T) {
 		})
 	}
 }
+
+// TestWaitLeavesNothingBehind polls one pending future with Wait many times,
+// as a loop with a timeout does, and checks that the heap stays flat: each
+// Wait removes what it registered on the future before it returns.
+func TestWaitLeavesNothingBehind(t *testing.T) {
+	const polls = 20_000
+	for _, until := range []Condition{FirstCompleted, FirstError} {
+		t.Run(until.String(), func(t *testing.T) {
+			p := newPool(t, WithWorkers(1))
+			f, release := holdWorker(t, p)
+			fs := []*Future[int]{f}
+			// Done already, as the context of a poll that timed out:
+			// Wait registers on f, finds ctx done and returns.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			poll := func() {
+				done, pending, err := Wait(ctx, fs, until)
+				if !errors.Is(err, context.Canceled) || len(done) != 0 || len(pending) != 1 {
+					require.Fail(t, "unexpected Wait", "done %v, pending %v, err %v", done, pending, err)
+				}
+			}
+			// The first poll may make what the others reuse.
+			poll()
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			for range polls {
+				poll()
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+			assert.Less(t, grown, int64(256<<10), "the heap grew by %d bytes, %d per Wait", grown, grown/polls)
+
+			release()
+			_, err := f.Result(context.Background())
+			require.NoError(t, err)
+		})
+	}
+}
