@@ -52,7 +52,7 @@ func (s State) String() string {
 // the nil future. [AsCompleted] and [Wait] leave nil futures out.
 type Future[T any] struct {
 	state atomic.Uint32 // a State
-	p     *Pool         // nil if the submission was invalid
+	p     *Pool         // the pool; of an invalid submission, only for its handler (see newFuture)
 	body  caller[T]     // the task; nil once complete
 	ctx   taskContext
 	place link // the future's place in its pool's queue

@@ -469,7 +469,8 @@ func (p *Pool) ShutdownNow(ctx context.Context) error {
 }
 
 // Close shuts the pool down and waits for its workers to exit: it is
-// Shutdown(context.Background()), for use with defer. It returns nil. Called
+// Shutdown(context.Background()), for use with defer. It returns nil, but for
+// a Pool not made by New an error matching [ErrInvalidOption]. Called
 // from a task of the pool, it waits forever: use Shutdown with the task's
 // context there.
 func (p *Pool) Close() error {
