@@ -49,7 +49,9 @@
 // error matching [ErrCancelled] (cancelled, or its context ended),
 // [ErrShutdown] (refused after shutdown), [ErrBroken] (the initializer
 // failed) or [ErrInvalidOption] (a nil function, executor or context). No
-// function of this package panics on bad input.
+// function or method of this package panics on bad input: a nil or zero
+// [Pool] and a nil [Future] give errors matching ErrInvalidOption too, and a
+// nil ctx given to Shutdown, ShutdownNow or Result is reported, not used.
 //
 // # Ordering
 //
@@ -64,8 +66,9 @@
 // Every future that Submit or TrySubmit returns, and every task of a Map,
 // completes exactly once, whatever happens: a result, an error, a panic,
 // Goexit, Cancel, an ended context, Shutdown, ShutdownNow or a broken pool.
-// Its callbacks each run once. A task runs at most once, and never after its
-// future was cancelled. A panicking callback is reported, not lost (see
+// Its callbacks each run once, even if one of them panics or calls
+// runtime.Goexit. A task runs at most once, and never after its future was
+// cancelled. A panicking callback is reported, not lost (see
 // [WithCallbackPanicHandler]).
 //
 // At most n tasks run at once on a pool of n workers, and n do run at once

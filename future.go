@@ -4,6 +4,7 @@ import (
 	"context"
 	"log"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,12 @@ func (s State) String() string {
 // then on every method sees the same outcome. A Future is safe for use by
 // multiple goroutines at once. Futures come from this package's functions: a
 // Future made otherwise has no task and never completes unless cancelled.
+//
+// A nil *Future, which [TrySubmit] returns with an error, behaves as a future
+// complete with an error matching [ErrInvalidOption]: Result returns the zero
+// value and that error, Err returns it, Done returns a closed channel, State
+// returns [Finished], Cancel returns false, and OnDone calls fn at once with
+// the nil future. [AsCompleted] and [Wait] leave nil futures out.
 type Future[T any] struct {
 	state atomic.Uint32 // a State
 
@@ -53,7 +60,7 @@ type Future[T any] struct {
 	flags atomic.Uint32
 	mu    sync.Mutex // guards the setting of flags, wg's arming, done and watch
 
-	p     *Pool     // nil if the submission was invalid
+	p     *Pool     // the pool; of an invalid submission, only for its handler (see newFuture)
 	body  caller[T] // the task; nil once complete
 	place link      // the future's place in its pool's queue
 
@@ -64,7 +71,7 @@ type Future[T any] struct {
 
 	wg    sync.WaitGroup // lets block wait without allocating
 	done  chan struct{}  // made by the first Done before completion
-	watch *watch[T]      // made by the first OnDone before completion
+	watch *watch[T]      // made by the first OnDone or notify before completion
 
 	ctx taskContext
 }
@@ -76,10 +83,16 @@ const (
 )
 
 // watch holds the callbacks of a future, with room for one so that the
-// common case costs a single allocation.
+// common case costs a single allocation, and the channels of the Wait calls
+// that wait for it.
 type watch[T any] struct {
 	callbacks []func(*Future[T])
 	one       [1]func(*Future[T])
+
+	// waiters are channels that the future is sent on as it completes,
+	// each with room for it. Unlike a callback, each can be removed
+	// (see unnotify), so that a Wait that gives up leaves nothing behind.
+	waiters []chan<- *Future[T]
 }
 
 // A caller is the body of a task. Submit's is a funcCaller; Map's is the
@@ -147,6 +160,8 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 	switch {
 	case p == nil:
 		err = errNilExecutor
+	case p.queue == nil:
+		err, p = errZeroPool, nil // not made by New: it has no handler
 	case fn == nil:
 		err = errNilFunc
 	case ctx == nil:
@@ -156,8 +171,11 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 		// new object without write barriers.
 		return &Future[T]{p: p, body: funcCaller[T](fn), ctx: newTaskContext(ctx)}, nil
 	}
-	f := new(Future[T])
-	f.abort(Finished, err)
+	// Complete f without abort, which would count it in p's Stats: an
+	// invalid submission does not reach the pool. f.p is kept, if known,
+	// only so that a panicking callback goes to the pool's handler.
+	f := &Future[T]{p: p, err: err}
+	f.finish(Finished)
 	return f, err
 }
 
@@ -181,6 +199,10 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	if ctx == nil {
 		var zero T
 		return zero, errNilContext
+	}
+	if f == nil {
+		var zero T
+		return zero, errNilFuture
 	}
 	if !f.complete() {
 		if err := f.wait(ctx); err != nil {
@@ -237,7 +259,7 @@ func (f *Future[T]) block() {
 
 // Done returns a channel that is closed when the future completes.
 func (f *Future[T]) Done() <-chan struct{} {
-	if f.complete() {
+	if f == nil || f.complete() {
 		return closedchan
 	}
 	f.mu.Lock()
@@ -263,6 +285,9 @@ func init() {
 // Err returns nil until the future is complete, and then the error that
 // [Future.Result] returns. It never blocks.
 func (f *Future[T]) Err() error {
+	if f == nil {
+		return errNilFuture
+	}
 	if f.complete() {
 		return f.err
 	}
@@ -271,6 +296,9 @@ func (f *Future[T]) Err() error {
 
 // State returns the future's state at the moment of the call.
 func (f *Future[T]) State() State {
+	if f == nil {
+		return Finished
+	}
 	s := State(f.state.Load())
 	if s == completing {
 		return Pending
@@ -285,6 +313,9 @@ func (f *Future[T]) State() State {
 // that is running or finished. Cancel does not interrupt a running task;
 // cancel the context given to [Submit] for that.
 func (f *Future[T]) Cancel() bool {
+	if f == nil {
+		return false
+	}
 	if f.abort(Cancelled, ErrCancelled) {
 		return true
 	}
@@ -297,16 +328,28 @@ func (f *Future[T]) Cancel() bool {
 
 // OnDone arranges for fn to be called with f once f is complete. Callbacks
 // added before completion run once each, in the order they were added, on the
-// goroutine that completes the future (usually a worker, or the caller of
-// Cancel). Added to a complete future, fn runs at once on the caller's
+// goroutine that completes the future: usually a worker, or else the caller
+// of a function that completes it without running its task ([Future.Cancel],
+// [Submit], [Pool.ShutdownNow], or a [Map] that cancels the tasks it leaves
+// behind). Added to a complete future, fn runs at once on the caller's
 // goroutine, before OnDone returns. A callback should be quick: the worker
 // runs no task meanwhile.
 //
 // A panicking callback does not stop the others nor kill the worker: its
 // panic is recovered and handed to the pool's handler (see
-// [WithCallbackPanicHandler]). A nil fn is ignored.
+// [WithCallbackPanicHandler]). A callback that calls [runtime.Goexit] ends
+// the goroutine that runs it, as Goexit does, but only once the callbacks
+// after it have run; a worker so ended is replaced by a new goroutine that
+// goes on with the task the worker had taken next, or waits as it did, so
+// that the pool keeps its workers and loses no task. A nil fn is ignored.
 func (f *Future[T]) OnDone(fn func(*Future[T])) {
 	if fn == nil {
+		return
+	}
+	if f == nil {
+		if pe := catch(func() { fn(nil) }); pe != nil {
+			reportCallbackPanic(nil, pe)
+		}
 		return
 	}
 	f.mu.Lock()
@@ -318,14 +361,52 @@ func (f *Future[T]) OnDone(fn func(*Future[T])) {
 		f.call(fn)
 		return
 	}
+	w := f.watchLocked()
+	w.callbacks = append(w.callbacks, fn)
+	f.mu.Unlock()
+}
+
+// watchLocked returns f's watch, making it if need be. The caller holds mu,
+// and f is not complete.
+func (f *Future[T]) watchLocked() *watch[T] {
 	w := f.watch
 	if w == nil {
 		w = new(watch[T])
 		w.callbacks = w.one[:0]
 		f.watch = w
 	}
-	w.callbacks = append(w.callbacks, fn)
-	f.mu.Unlock()
+	return w
+}
+
+// notify arranges for f to be sent on ch as it completes, unless unnotify
+// removes ch first; ch must have room for f then. It reports false, and
+// arranges nothing, if f is complete already.
+func (f *Future[T]) notify(ch chan<- *Future[T]) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.flags.Or(watched)
+	if f.complete() {
+		// As in OnDone: finish has stored the state, and will not look
+		// for ch.
+		return false
+	}
+	w := f.watchLocked()
+	w.waiters = append(w.waiters, ch)
+	return true
+}
+
+// unnotify removes ch, which notify added, unless f has completed since, in
+// which case ch has f or will have it. The array of the waiters is kept, for
+// the next notify to reuse.
+func (f *Future[T]) unnotify(ch chan<- *Future[T]) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if w := f.watch; w != nil {
+		if i := slices.Index(w.waiters, ch); i >= 0 {
+			// Delete clears the element left over at the end.
+			w.waiters = slices.Delete(w.waiters, i, i+1)
+		}
+	}
 }
 
 func (f *Future[T]) complete() bool {
@@ -352,26 +433,27 @@ func (f *Future[T]) start(w *worker) (ran bool) {
 	}
 	f.ctx.w = w
 	w.started.Add(1)
-	normal := false
+	returned := false
 	defer func() {
-		if normal {
+		if returned {
 			return
 		}
-		// The task panicked or called runtime.Goexit; recover tells which.
+		// The task called runtime.Goexit, as catch did not return. This
+		// goroutine is ending: complete the future now.
 		var zero T
-		if r := recover(); r != nil {
-			w.panicked.Add(1)
-			f.val, f.err = zero, newPanicError(r)
-			return
-		}
-		// This goroutine is ending: complete the future now.
 		w.failed.Add(1)
 		f.val, f.err = zero, ErrGoexit
 		f.finish(Finished)
 	}()
 	ran = true
-	f.val, f.err = f.body.call(&f.ctx)
-	normal = true
+	pe := catch(func() { f.val, f.err = f.body.call(&f.ctx) })
+	returned = true
+	if pe != nil {
+		var zero T
+		w.panicked.Add(1)
+		f.val, f.err = zero, pe
+		return true
+	}
 	if f.err != nil {
 		w.failed.Add(1)
 	} else {
@@ -428,20 +510,59 @@ func (f *Future[T]) finish(s State) {
 		close(done)
 	}
 	if w != nil {
-		for _, fn := range w.callbacks {
-			f.call(fn)
+		for _, ch := range w.waiters {
+			ch <- f // never blocks: it has room for f
 		}
+		f.callAll(w.callbacks)
 	}
 }
 
-// call runs a callback, recovering and reporting its panic.
-func (f *Future[T]) call(fn func(*Future[T])) {
+// callAll runs the callbacks fns in order. A callback that calls
+// runtime.Goexit ends the goroutine, but the callbacks after it still run,
+// as the goroutine unwinds.
+func (f *Future[T]) callAll(fns []func(*Future[T])) {
+	i := 0
 	defer func() {
-		if r := recover(); r != nil {
-			reportCallbackPanic(f.p, newPanicError(r))
+		if i < len(fns) {
+			// fns[i] called runtime.Goexit: call recovers panics.
+			f.callAll(fns[i+1:])
 		}
 	}()
-	fn(f)
+	for ; i < len(fns); i++ {
+		f.call(fns[i])
+	}
+}
+
+// call runs a callback, recovering and reporting its panic. If the callback
+// calls runtime.Goexit, call does not return.
+func (f *Future[T]) call(fn func(*Future[T])) {
+	if pe := catch(func() { fn(f) }); pe != nil {
+		reportCallbackPanic(f.p, pe)
+	}
+}
+
+// catch calls fn and returns the panic it recovers from fn, or nil if fn
+// returns. If fn calls runtime.Goexit, catch does not return: the goroutine
+// ends, running its deferred calls, which can tell Goexit from a panic by
+// catch not having returned.
+//
+// The value of recover cannot tell them apart: it is nil during Goexit, and
+// also for panic(nil) under GODEBUG=panicnil=1 (which a godebug line in the
+// main module's go.mod may set). A panic is known by execution going on
+// after the recover, as in x/sync's singleflight.
+func catch(fn func()) (pe *PanicError) {
+	returned := false
+	defer func() {
+		if !returned {
+			// A panic or Goexit. The stack is taken here, where the
+			// panicking frames are still on it; during Goexit, the
+			// result is dropped as the goroutine ends.
+			pe = newPanicError(recover())
+		}
+	}()
+	fn()
+	returned = true
+	return nil
 }
 
 func reportCallbackPanic(p *Pool, e *PanicError) {

@@ -24,8 +24,10 @@ import (
 // started, yields [context.Cause] of ctx once, in place of the next result,
 // and ends. If the pool is shut down, Map yields the submission's error
 // ([ErrShutdown] or [ErrBroken]) at the first position it could not submit,
-// after the results before it, and ends. An invalid option, a nil ctx, ex,
-// inputs or fn gets one error matching [ErrInvalidOption] and the end.
+// after the results before it, and ends; so over an empty input it yields
+// nothing, even then. An invalid option, a nil ctx, ex, inputs or fn, or a
+// Pool not made by [New] gets one error matching [ErrInvalidOption] and the
+// end.
 //
 // Called from inside a task of the pool with the task's context, Map submits
 // and waits as [Submit] and [Future.Result] do from a task, so it cannot
@@ -68,6 +70,8 @@ func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In
 		return nil, errNilContext
 	case p == nil:
 		return nil, errNilExecutor
+	case p.queue == nil:
+		return nil, errZeroPool
 	case inputs == nil:
 		return nil, invalidf("Map: nil input sequence")
 	case fn == nil:
@@ -83,9 +87,8 @@ func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In
 	if o.buffer < 1 {
 		return nil, invalidf("WithBuffer(%d): need a buffer of at least 1", o.buffer)
 	}
-	if p.queue.isClosed() {
-		return nil, p.closedErr()
-	}
+	// A pool that is shut down refuses the first submission, if there is
+	// one: run yields its error then. An empty input yields nothing.
 	return &mapper[In, Out]{ctx: ctx, p: p, fn: fn, buffer: o.buffer}, nil
 }
 

@@ -88,18 +88,23 @@ func WithName(name string) Option {
 }
 
 // WithInitializer sets a function that each worker runs once, before its
-// first task. Its context carries the worker's pprof labels and its index
-// (see [WorkerIndex]), and is cancelled by [Pool.ShutdownNow]. If it returns
-// an error in any worker, the pool is broken: see [ErrBroken]. A worker that
-// replaces one ended by runtime.Goexit does not run it again.
+// first task. Workers start on demand, so it runs when a worker starts for a
+// task. Its context carries the worker's pprof labels and its index (see
+// [WorkerIndex]), and is cancelled by [Pool.ShutdownNow]. If it returns an
+// error, panics or calls runtime.Goexit in any worker, the pool is broken:
+// see [ErrBroken]. But if its context is done by then, ShutdownNow has begun,
+// and the pool is shut down rather than broken. A worker that replaces one
+// ended by runtime.Goexit does not run it again.
 func WithInitializer(fn func(context.Context) error) Option {
 	return optionFunc(func(o *options) { o.init, o.initSet = fn, true })
 }
 
 // WithCallbackPanicHandler sets the function that receives the panic of an
-// [Future.OnDone] callback. A panicking callback never stops the other
-// callbacks nor kills a worker; by default its panic is written to the
-// standard logger. A nil fn restores the default.
+// [Future.OnDone] callback on a future of the pool, including a future
+// refused at once for a nil ctx or fn. A panicking callback never stops the
+// other callbacks nor kills a worker; by default its panic is written to the
+// standard logger. A nil fn restores the default. The handler runs on the
+// goroutine of the callback, and may be called from several at once.
 func WithCallbackPanicHandler(fn func(*PanicError)) Option {
 	return optionFunc(func(o *options) { o.onPanic = fn })
 }

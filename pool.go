@@ -12,8 +12,13 @@ import (
 // A Pool is a bounded set of worker goroutines fed by a queue of tasks.
 // Submit tasks to it with [Submit], [TrySubmit] or [Map]; stop it with
 // [Pool.Shutdown], [Pool.ShutdownNow] or [Pool.Close]. A Pool is safe for use
-// by multiple goroutines at once. Make one with [New]: the zero Pool is not
-// usable.
+// by multiple goroutines at once.
+//
+// Make a Pool with [New]. The zero Pool is not usable, nor is a nil *Pool
+// (what New returns with an error), and using one does no harm: Submit
+// returns a future complete with an error matching [ErrInvalidOption],
+// TrySubmit, Shutdown, ShutdownNow and Close return that error, Map yields
+// it once, and Stats returns the zero Stats.
 //
 // The pool owns its goroutines. [New] starts none: a worker starts when a
 // task is submitted and no worker is idle, until there are as many as
@@ -64,11 +69,22 @@ type worker struct {
 	pool  *Pool
 	index int
 
-	// Set by the worker's goroutine before its first task, then only read.
-	labels pprof.LabelSet  // "pool" and "worker"
-	ctx    context.Context // the pool's, with labels
+	// Only the worker's goroutine writes these, and other goroutines read
+	// labels and ctx only from a task it started. A goroutine that
+	// replaces one ended by runtime.Goexit starts after the last write of
+	// the one it replaces (see work).
+	labels      pprof.LabelSet  // "pool" and "worker"
+	ctx         context.Context // the pool's, with labels
+	initialized bool
 
-	initialized bool // only the worker's goroutine reads and writes it
+	// then and idle say where a replacement goroutine takes up the work
+	// (see resume), should the worker's goroutine end in runtime.Goexit
+	// while then or idle is set: in the initializer, then is the
+	// worker's first task; in an OnDone callback run as the worker
+	// publishes an outcome, the worker has already taken then, its next
+	// task, from the queue, or put itself in the queue's idle list (idle).
+	then task
+	idle bool
 
 	// next is the task a push hands to the worker while it is idle, or
 	// nil when the queue closes: written under the queue's mu before a
@@ -131,6 +147,22 @@ func (w *worker) handed() task {
 	return t
 }
 
+// resume returns the first task of a goroutine that replaces one of w's
+// ended by runtime.Goexit: the task that one had taken, or, if it was idle,
+// the task the queue hands w, or else the next task in the queue. It returns
+// nil if the queue is closed.
+func (w *worker) resume() task {
+	t, idle := w.then, w.idle
+	w.then, w.idle = nil, false
+	if t != nil {
+		return t
+	}
+	if idle {
+		return w.pool.queue.await(w)
+	}
+	return w.pool.queue.get(w)
+}
+
 // Stats is a snapshot of a pool's activity.
 type Stats struct {
 	Workers int // workers started and not exited: started on demand, zero once shut down
@@ -147,7 +179,10 @@ type Stats struct {
 	Cancelled uint64 // completed without running: Cancel, ShutdownNow, a done ctx
 	Rejected  uint64 // refused: queue full (TrySubmit), shut down, or broken
 
-	CallbackPanics uint64 // OnDone callbacks that panicked
+	// CallbackPanics counts the OnDone callbacks that panicked, on any
+	// future of the pool: those of invalid submissions too, though they
+	// count in none of the above.
+	CallbackPanics uint64
 }
 
 // New makes a pool. With no options it has up to [runtime.GOMAXPROCS]
@@ -175,6 +210,18 @@ func New(opts ...Option) (*Pool, error) {
 
 func (p *Pool) pool() *Pool { return p }
 
+// usable returns the error of a Pool not made by New, nil or zero, and nil
+// for one made by New.
+func (p *Pool) usable() error {
+	if p == nil {
+		return errNilPool
+	}
+	if p.queue == nil {
+		return errZeroPool
+	}
+	return nil
+}
+
 // start starts the goroutine of a new worker, with t its first task.
 func (p *Pool) start(w *worker, t task) {
 	w.pool = p
@@ -182,15 +229,16 @@ func (p *Pool) start(w *worker, t task) {
 }
 
 // work is a worker's goroutine: it runs t, then tasks from the queue until
-// the queue is closed. A worker that replaces one ended by runtime.Goexit
-// starts with t nil.
+// the queue is closed. A goroutine that replaces one ended by runtime.Goexit
+// starts with t nil, and takes up where that one left off.
 func (p *Pool) work(w *worker, t task) {
 	normal := false
 	defer func() {
 		if !normal {
-			// A task called runtime.Goexit, which ends this goroutine
-			// whatever we do; its future is already complete. Keep the
-			// pool at full strength.
+			// A task, a callback or the initializer called
+			// runtime.Goexit, which ends this goroutine whatever we do;
+			// the task's future is already complete. Keep the pool at
+			// full strength.
 			go p.work(w, nil)
 			return
 		}
@@ -217,6 +265,7 @@ func (p *Pool) work(w *worker, t task) {
 		c := taskContextOf(w.ctx, w)
 		w.current = c
 		w.holder.Store(c)
+		w.then = t
 		err := p.initialize(c)
 		c.returned.Store(true)
 		w.giveBack(c, nil)
@@ -224,17 +273,18 @@ func (p *Pool) work(w *worker, t task) {
 		if err != nil {
 			p.breakWith(err)
 		}
+		w.then = nil
 	}
 	p.serve(w, t)
 	normal = true
 }
 
-// serve runs t, if not nil, and then the tasks the queue gives w, until it
-// is closed.
+// serve runs t, and then the tasks the queue gives w, until it is closed.
+// With t nil, it first takes up where w's last goroutine left off.
 func (p *Pool) serve(w *worker, t task) {
 	q := p.queue
 	if t == nil {
-		t = q.get(w)
+		t = w.resume()
 	}
 	for t != nil {
 		ran := false
@@ -266,7 +316,13 @@ func (p *Pool) serve(w *worker, t task) {
 		// for another task.
 		next, idle := q.next(w)
 		if ran {
+			// The callbacks run here, and one may end this goroutine
+			// with runtime.Goexit: its replacement must then run next,
+			// or wait as the idle worker it is, and not ask the queue
+			// again, which would lose next or list w idle twice.
+			w.then, w.idle = next, idle
 			t.publish()
+			w.then, w.idle = nil, false
 		}
 		// Hold on to no task while waiting: its future may hold a
 		// large result that no one else wants.
@@ -289,26 +345,35 @@ func (p *Pool) exit() {
 // goroutine that blocks costs the one that unblocks it a wake-up.
 const spins = 3
 
-// initialize runs the initializer, turning a panic into an error.
+// initialize runs the initializer, turning a panic into an error. If the
+// initializer calls runtime.Goexit, initialize breaks the pool with
+// ErrGoexit as the goroutine ends.
 func (p *Pool) initialize(ctx context.Context) (err error) {
-	normal := false
+	returned := false
 	defer func() {
-		if !normal {
-			if r := recover(); r != nil {
-				err = newPanicError(r)
-			} else {
-				p.breakWith(ErrGoexit)
-			}
+		if !returned {
+			// catch did not return: runtime.Goexit.
+			p.breakWith(ErrGoexit)
 		}
 	}()
-	err = p.init(ctx)
-	normal = true
+	if pe := catch(func() { err = p.init(ctx) }); pe != nil {
+		err = pe
+	}
+	returned = true
 	return err
 }
 
 // breakWith marks the pool broken by the initializer's err: it stops taking
-// tasks, and every queued task completes with the broken error.
+// tasks, and every queued task completes with the broken error. But once
+// ShutdownNow has cancelled the initializers' context, it does nothing: the
+// pool is being shut down, not broken, and an initializer may well fail for
+// that reason alone, as one that returns ctx.Err() does.
 func (p *Pool) breakWith(err error) {
+	if p.ctx.Err() != nil {
+		// Only ShutdownNow cancels it while a worker runs: the pool's
+		// exit does, too, but once no worker is left.
+		return
+	}
 	err = brokenBy(err)
 	if !p.broken.CompareAndSwap(nil, &err) {
 		return
@@ -437,7 +502,16 @@ func (p *Pool) drain() {
 // Called from a task of the pool itself, it would wait for its own return:
 // given the task's context (or one derived from it), it returns an error
 // instead of waiting; given another context, it waits until that is done.
+//
+// A nil ctx gets an error matching [ErrInvalidOption], and the pool is left
+// as it was.
 func (p *Pool) Shutdown(ctx context.Context) error {
+	if err := p.usable(); err != nil {
+		return err
+	}
+	if ctx == nil {
+		return errNilContext
+	}
 	p.beginShutdown()
 	return p.wait(ctx)
 }
@@ -445,8 +519,15 @@ func (p *Pool) Shutdown(ctx context.Context) error {
 // ShutdownNow is like [Pool.Shutdown], but the tasks still queued do not run:
 // their futures complete at once in state [Cancelled], with an error matching
 // both [ErrCancelled] and [ErrShutdown]. Running tasks are not interrupted;
-// the contexts of initializers are cancelled.
+// the contexts of initializers are cancelled. A nil ctx gets an error
+// matching [ErrInvalidOption], and the pool is left as it was.
 func (p *Pool) ShutdownNow(ctx context.Context) error {
+	if err := p.usable(); err != nil {
+		return err
+	}
+	if ctx == nil {
+		return errNilContext
+	}
 	p.stop.CompareAndSwap(nil, &stopReason{state: Cancelled, err: errShutdownNow})
 	p.beginShutdown()
 	p.cancel()
@@ -455,7 +536,8 @@ func (p *Pool) ShutdownNow(ctx context.Context) error {
 }
 
 // Close shuts the pool down and waits for its workers to exit: it is
-// Shutdown(context.Background()), for use with defer. It returns nil. Called
+// Shutdown(context.Background()), for use with defer. It returns nil, but for
+// a Pool not made by New an error matching [ErrInvalidOption]. Called
 // from a task of the pool, it waits forever: use Shutdown with the task's
 // context there.
 func (p *Pool) Close() error {
@@ -465,9 +547,6 @@ func (p *Pool) Close() error {
 var errShutdownFromTask = errors.New("futures: Shutdown called from a task of the pool would wait for itself")
 
 func (p *Pool) wait(ctx context.Context) error {
-	if ctx == nil {
-		return errNilContext
-	}
 	if _, w := taskOf(ctx, p); w != nil {
 		return errShutdownFromTask
 	}
@@ -485,8 +564,12 @@ func (p *Pool) wait(ctx context.Context) error {
 }
 
 // Stats returns a snapshot of the pool's activity. The counts are read one by
-// one while the pool runs, so they reconcile only once it is idle.
+// one while the pool runs, so they reconcile only once it is idle. For a Pool
+// not made by New, Stats returns the zero Stats.
 func (p *Pool) Stats() Stats {
+	if p.usable() != nil {
+		return Stats{}
+	}
 	live, queued, workers := p.queue.stats()
 	s := Stats{
 		Workers:        live,

@@ -327,13 +327,6 @@ func (q *queue) close() (none bool) {
 	return none
 }
 
-// isClosed reports whether close has been called.
-func (q *queue) isClosed() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.closed
-}
-
 // exit records that a worker's goroutine has ended for good, and reports
 // whether it was the last one of a closed queue.
 func (q *queue) exit() (last bool) {

@@ -47,7 +47,9 @@ func TestNewStartsNothing(t *testing.T) {
 			})
 			// The bar is 16 MiB; New allocates about a kilobyte.
 			assert.Less(t, bytes, uint64(64<<10), "New allocated %d bytes", bytes)
-			assert.Equal(t, goroutines, runtime.NumGoroutine(), "New started goroutines")
+			// At most: a worker of an earlier pool may still be ending,
+			// as Close returns once every worker has signalled its exit.
+			assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "New started goroutines")
 			assert.Zero(t, p.Stats().Workers)
 
 			v, err := Submit(context.Background(), p, trivial).Result(context.Background())

@@ -36,7 +36,10 @@ func (c Condition) String() string {
 // left out. If ctx is done first, Wait returns the split at that moment and
 // [context.Cause] of ctx. With no futures it returns at once.
 //
-// Wait waits on the calling goroutine and leaves no goroutine behind. Like
+// Wait waits on the calling goroutine and leaves nothing behind: no
+// goroutine, and, once it returns, nothing registered on the futures, so
+// that a loop that calls it with a context that times out runs in constant
+// memory however long the futures take. Like
 // [Future.Result], Wait called from inside a task of the futures' pool with
 // the task's context runs the tasks still queued in the calling task's place,
 // one at a time, checking the condition after each, so that it cannot
@@ -186,11 +189,23 @@ func waitFirst[T any](ctx context.Context, fs []*Future[T], until Condition) err
 var errRetry = errors.New("futures: retry")
 
 // waitFor waits for completions until fs meet the condition, ctx is done, or
-// wake (which may be nil) is closed; then it returns errRetry.
+// wake (which may be nil) is closed; then it returns errRetry. It removes
+// from the futures what it registered on them before it returns, so that
+// Wait called in a loop that times out runs in constant memory.
 func waitFor[T any](ctx context.Context, fs []*Future[T], until Condition, wake <-chan struct{}) error {
-	// The channel has room for every future, so the callbacks never
-	// block, even after Wait has returned.
-	done := completions(slices.Clone(fs))
+	// The channel has room for every future, so that a future completing
+	// never blocks on it, even after Wait has returned.
+	done := make(chan *Future[T], len(fs))
+	for _, f := range fs {
+		if !f.notify(done) {
+			done <- f // complete already
+		}
+	}
+	defer func() {
+		for _, f := range fs {
+			f.unnotify(done)
+		}
+	}()
 	for range fs {
 		select {
 		case f := <-done:
