@@ -328,10 +328,12 @@ func (f *Future[T]) Cancel() bool {
 
 // OnDone arranges for fn to be called with f once f is complete. Callbacks
 // added before completion run once each, in the order they were added, on the
-// goroutine that completes the future: usually a worker, or else the caller
-// of a function that completes it without running its task ([Future.Cancel],
-// [Submit], [Pool.ShutdownNow], or a [Map] that cancels the tasks it leaves
-// behind). Added to a complete future, fn runs at once on the caller's
+// goroutine that completes the future: usually a worker, or the goroutine on
+// which a waiting task runs it (see [Future.Result]), or else the caller of a
+// function that completes it without running its task ([Future.Cancel],
+// [Submit], [Pool.ShutdownNow], a [Map] that cancels the tasks it leaves
+// behind, or a task that would run it in its place once the pool is
+// stopping). Added to a complete future, fn runs at once on the caller's
 // goroutine, before OnDone returns. A callback should be quick: the worker
 // runs no task meanwhile.
 //
