@@ -39,8 +39,9 @@ type task interface {
 	abort(s State, err error) bool
 	// pending reports whether the task has not started nor completed.
 	pending() bool
-	// link returns the task's place in its pool's queue.
-	link() *link
+	// queued returns the task's position in its pool's queue, plus one,
+	// or 0 while it is not in it; guarded by the queue's mu.
+	queued() *uint64
 	// context returns the context the task runs with.
 	context() *taskContext
 }

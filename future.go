@@ -60,9 +60,9 @@ type Future[T any] struct {
 	flags atomic.Uint32
 	mu    sync.Mutex // guards the setting of flags, wg's arming, done and watch
 
-	p     *Pool     // the pool; of an invalid submission, only for its handler (see newFuture)
-	body  caller[T] // the task; nil once complete
-	place link      // the future's place in its pool's queue
+	p    *Pool     // the pool; of an invalid submission, only for its handler (see newFuture)
+	body caller[T] // the task; nil once complete
+	pos  uint64    // see task.queued
 
 	// val and err are written once, before state becomes Cancelled or
 	// Finished; the atomic store orders them before any read.
@@ -418,7 +418,7 @@ func (f *Future[T]) complete() bool {
 
 func (f *Future[T]) pending() bool { return State(f.state.Load()) == Pending }
 
-func (f *Future[T]) link() *link { return &f.place }
+func (f *Future[T]) queued() *uint64 { return &f.pos }
 
 func (f *Future[T]) context() *taskContext { return &f.ctx }
 

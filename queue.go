@@ -2,6 +2,7 @@ package futures
 
 import (
 	"context"
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -12,11 +13,11 @@ import (
 // for a few dozen instructions at a time; no goroutine polls it, so it sees
 // about one lock a task from the submitter and one from the worker.
 //
-// Tasks wait in a doubly linked list that runs through the tasks themselves
-// (see link), so queueing a task allocates nothing, a queue's memory follows
-// the tasks in it rather than its size, and a task that completes while
-// queued (cancelled, or run by a goroutine waiting for it) leaves the list at
-// once.
+// Tasks wait in a ring that grows and shrinks with them, so a queue's memory
+// follows the tasks in it rather than its size. Each task knows its position
+// in the ring, so that one that completes while queued (cancelled, or run by
+// a goroutine waiting for it) leaves at once: its slot is cleared and no
+// longer counted, and the workers skip it.
 //
 // Workers start on demand: a push hands its task to an idle worker if there
 // is one, else starts a worker for it if fewer than max have started, and
@@ -42,9 +43,14 @@ import (
 type queue struct {
 	mu sync.Mutex // guards every field below but the channels
 
-	root link // the list's sentinel: root.next is the oldest task
-	n    int  // tasks in the list
-	size int  // the most tasks the list may hold
+	// The list of tasks: ring holds those at positions head to tail,
+	// each at its position modulo len(ring), a power of two, oldest
+	// first; a slot is nil where a task left early. n counts the tasks
+	// in it.
+	ring       []task
+	head, tail uint64
+	n          int
+	size       int // the most tasks the list may hold
 
 	idle    []*worker // workers waiting for a task, the latest last
 	workers []*worker // every worker started, by index
@@ -70,14 +76,6 @@ type queue struct {
 	start func(w *worker, t task)
 }
 
-// A link is a task's place in a queue's list. Each task has one, at its own
-// address, so that the list costs no allocation and a task can leave it
-// from anywhere. The fields are guarded by the queue's mu.
-type link struct {
-	next, prev *link // nil while the task is not in the list
-	t          task  // the task whose link this is, while in the list
-}
-
 // pushResult says what became of a pushed task.
 type pushResult int
 
@@ -99,7 +97,6 @@ func newQueue(size, workers int, start func(*worker, task)) *queue {
 		done:        make(chan struct{}),
 		start:       start,
 	}
-	q.root.next, q.root.prev = &q.root, &q.root
 	return q
 }
 
@@ -262,33 +259,68 @@ func (q *queue) await(w *worker) task {
 
 // popLocked takes the oldest task out of the list, or returns nil.
 func (q *queue) popLocked() task {
-	l := q.root.next
-	if l == &q.root {
-		return nil
+	for q.head < q.tail {
+		i := q.head & uint64(len(q.ring)-1)
+		t := q.ring[i]
+		q.ring[i] = nil
+		q.head++
+		if t != nil {
+			*t.queued() = 0
+			q.left()
+			return t
+		}
 	}
-	t := l.t
-	q.unlinkLocked(l)
-	return t
+	return nil
 }
 
 // link adds t at the end of the list. The caller holds mu.
 func (q *queue) link(t task) {
-	l := t.link()
-	l.t = t
-	l.prev = q.root.prev
-	l.next = &q.root
-	l.prev.next = l
-	q.root.prev = l
+	if q.tail-q.head == uint64(len(q.ring)) {
+		if q.n < len(q.ring)/2 {
+			// Half the slots are of tasks that left: take them back.
+			q.resize(len(q.ring))
+		} else {
+			q.resize(max(8, 2*len(q.ring)))
+		}
+	}
+	q.ring[q.tail&uint64(len(q.ring)-1)] = t
+	q.tail++
+	*t.queued() = q.tail // its position, plus one
 	q.n++
 }
 
-// unlinkLocked takes l out of the list.
-func (q *queue) unlinkLocked(l *link) {
-	l.prev.next = l.next
-	l.next.prev = l.prev
-	l.next, l.prev, l.t = nil, nil, nil
+// left counts out a task that has left the list, and makes room.
+func (q *queue) left() {
 	q.n--
+	switch {
+	case len(q.ring) > shrinkAbove && q.n < len(q.ring)/8:
+		// Give back the memory of a burst, slowly enough that a
+		// load that comes and goes does not resize at every turn.
+		q.resize(len(q.ring) / 2)
+	case q.n == 0:
+		q.head, q.tail = 0, 0
+	}
 	q.signalRoomLocked()
+}
+
+// shrinkAbove is the size of ring that a queue keeps, however few tasks it
+// holds: 8 KiB.
+const shrinkAbove = 512
+
+// resize moves the tasks of the list, in order and without the slots of
+// those that left, into a ring of at least n slots: a power of two, so that
+// a position's slot is a mask away.
+func (q *queue) resize(n int) {
+	ring := make([]task, 1<<bits.Len(uint(n-1)))
+	i := uint64(0)
+	for pos := q.head; pos < q.tail; pos++ {
+		if t := q.ring[pos&uint64(len(q.ring)-1)]; t != nil {
+			ring[i] = t
+			i++
+			*t.queued() = i
+		}
+	}
+	q.ring, q.head, q.tail = ring, 0, i
 }
 
 // remove takes t out of the list and reports whether it was there. A task
@@ -296,13 +328,15 @@ func (q *queue) unlinkLocked(l *link) {
 // it alive nor counts it; and a goroutine that means to run a queued task
 // itself calls it first, to take the task from the workers.
 func (q *queue) remove(t task) bool {
-	l := t.link()
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if l.next == nil {
+	pos := t.queued()
+	if *pos == 0 {
 		return false
 	}
-	q.unlinkLocked(l)
+	q.ring[(*pos-1)&uint64(len(q.ring)-1)] = nil
+	*pos = 0
+	q.left()
 	return true
 }
 

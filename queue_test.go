@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"sync"
@@ -22,9 +23,9 @@ const stuck = 10 * time.Second
 // numbered is a task that only carries a number, for testing the queue alone.
 // It completes when it is started or aborted.
 type numbered struct {
-	n     int
-	done  bool // started or aborted; guarded by the test
-	place link
+	n    int
+	done bool // started or aborted; guarded by the test
+	pos  uint64
 }
 
 func (t *numbered) start(*worker) bool {
@@ -42,8 +43,8 @@ func (t *numbered) abort(State, error) bool {
 	t.done = true
 	return true
 }
-func (t *numbered) pending() bool { return !t.done }
-func (t *numbered) link() *link   { return &t.place }
+func (t *numbered) pending() bool   { return !t.done }
+func (t *numbered) queued() *uint64 { return &t.pos }
 func (t *numbered) context() *taskContext {
 	return nil
 }
@@ -150,7 +151,7 @@ func TestQueueRemoveFreesRoom(t *testing.T) {
 	require.Equal(t, full, q.tryPush(&numbered{}))
 	require.True(t, q.remove(a))
 	assert.False(t, q.remove(a), "removed twice")
-	assert.Equal(t, link{}, a.place, "a removed task keeps no link")
+	assert.Zero(t, a.pos, "a removed task's position")
 	_, n, _ := q.stats()
 	assert.Equal(t, 1, n)
 	assert.Equal(t, pushed, q.tryPush(&numbered{n: 3}))
@@ -363,8 +364,10 @@ func (m *queueModel) signature() string {
 	q := m.q
 	var b strings.Builder
 	fmt.Fprintf(&b, "pushed %d closed %v list", len(m.tasks), m.closed)
-	for l := q.root.next; l != &q.root; l = l.next {
-		fmt.Fprintf(&b, " %d", l.t.(*numbered).n)
+	for pos := q.head; pos < q.tail; pos++ {
+		if tk := q.ring[pos&uint64(len(q.ring)-1)]; tk != nil {
+			fmt.Fprintf(&b, " %d", tk.(*numbered).n)
+		}
 	}
 	b.WriteString(" idle")
 	for _, w := range q.idle {
@@ -453,4 +456,36 @@ func TestStressPairWaitingForEachOther(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestQueueRingFollowsItsTasks checks that the ring's memory follows the
+// tasks in it: tasks that leave early give their slots back as it grows, and
+// it shrinks as it empties.
+func TestQueueRingFollowsItsTasks(t *testing.T) {
+	const n = 10_000
+	q := newQueue(math.MaxInt, 1, func(*worker, task) {})
+	require.Equal(t, pushed, q.tryPush(&numbered{})) // starts the worker
+	tasks := make([]*numbered, n)
+	for i := range tasks {
+		tasks[i] = &numbered{n: i}
+		require.Equal(t, pushed, q.tryPush(tasks[i]))
+	}
+	assert.LessOrEqual(t, len(q.ring), 2*n)
+	for i := 0; i < n; i += 2 {
+		require.True(t, q.remove(tasks[i]))
+	}
+	// Room for the removed ones, without growing.
+	size := len(q.ring)
+	for i := range n / 2 {
+		require.Equal(t, pushed, q.tryPush(&numbered{n: n + i}))
+	}
+	assert.Equal(t, size, len(q.ring), "the ring grew with half its tasks gone")
+	for i := 1; i < n; i += 2 {
+		assert.Equal(t, i, q.pop().(*numbered).n, "first in, first out")
+	}
+	for range n / 2 {
+		require.NotNil(t, q.pop())
+	}
+	assert.Nil(t, q.pop())
+	assert.LessOrEqual(t, len(q.ring), shrinkAbove, "the ring of an empty queue")
 }
