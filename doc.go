@@ -86,8 +86,8 @@
 // runtime.Goexit in it ends only itself, while the waiting task waits. A
 // place holds one task at a time: goroutines that a task starts with its
 // context share its place and take turns, and once the task has returned its
-// context lends nothing. Each level of nesting costs the same, about a
-// goroutine and a few hundred bytes.
+// context lends nothing. Each level of nesting costs the same: a goroutine,
+// about 4 KiB of stack, and about 400 bytes of allocations.
 //
 // A waiting call whose context is done returns its cause at once and runs
 // nothing; one whose deadline passes while the task it runs is not done
