@@ -304,8 +304,7 @@ func TestWaitFromATaskStopsHelpingOnceMet(t *testing.T) {
 	var after atomic.Int32
 	err := inTask(t, p, func(ctx context.Context) error {
 		started := make(chan struct{})
-		var f0 *Future[int]
-		f0 = Submit(bg, other, func(context.Context) (int, error) {
+		f0 := Submit(bg, other, func(context.Context) (int, error) {
 			<-started
 			return 0, errors.New("f0 failed")
 		})
