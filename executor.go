@@ -34,8 +34,9 @@ type task interface {
 	start(w *worker) bool
 	// publish completes a task that start ran, with its outcome.
 	publish()
-	// abort completes a task that has not started, with state s (Cancelled
-	// or Finished) and error err, and reports whether it did.
+	// abort completes a task that has not started and is not in the
+	// queue, with state s (Cancelled or Finished) and error err, and
+	// reports whether it did.
 	abort(s State, err error) bool
 	// pending reports whether the task has not started nor completed.
 	pending() bool

@@ -316,7 +316,7 @@ func (f *Future[T]) Cancel() bool {
 	if f == nil {
 		return false
 	}
-	if f.abort(Cancelled, ErrCancelled) {
+	if f.drop(Cancelled, ErrCancelled, true) {
 		return true
 	}
 	if State(f.state.Load()) == completing {
@@ -425,7 +425,7 @@ func (f *Future[T]) context() *taskContext { return &f.ctx }
 // start runs the task on w, unless it has completed or been claimed by
 // another worker, and reports whether it did; the outcome waits in f.val and
 // f.err for publish. A task whose context is done is cancelled instead.
-func (f *Future[T]) start(w *worker) (ran bool) {
+func (f *Future[T]) start(w *worker) bool {
 	if err := f.ctx.Context.Err(); err != nil {
 		f.abort(Cancelled, cancelledBy(context.Cause(f.ctx.Context)))
 		return false
@@ -447,7 +447,6 @@ func (f *Future[T]) start(w *worker) (ran bool) {
 		f.val, f.err = zero, ErrGoexit
 		f.finish(Finished)
 	}()
-	ran = true
 	pe := catch(func() { f.val, f.err = f.body.call(&f.ctx) })
 	returned = true
 	if pe != nil {
@@ -466,15 +465,24 @@ func (f *Future[T]) start(w *worker) (ran bool) {
 
 func (f *Future[T]) publish() { f.finish(Finished) }
 
-// abort completes a pending future without running it, with state s and
-// error err, and reports whether it did.
+// abort completes a pending future that is not in its pool's queue without
+// running it, with state s and error err, and reports whether it did.
 func (f *Future[T]) abort(s State, err error) bool {
+	return f.drop(s, err, false)
+}
+
+// drop is abort for a future that may be in its pool's queue, if queued is
+// true: it takes f out of the queue, before anyone sees f complete. Only
+// Cancel needs that: every other caller has f in hand, out of the queue, and
+// spares the queue's lock.
+func (f *Future[T]) drop(s State, err error, queued bool) bool {
 	if !f.state.CompareAndSwap(uint32(Pending), uint32(completing)) {
 		return false
 	}
 	if f.p != nil {
-		// Leave the queue, if in it, before anyone sees f complete.
-		f.p.queue.remove(f)
+		if queued {
+			f.p.queue.remove(f)
+		}
 		if s == Cancelled {
 			f.p.cancelled.Add(1)
 		} else {

@@ -43,32 +43,29 @@ const (
 // is c, if that task holds its place, and waits for t to return or for ctx to
 // be done. If ctx is done first, err is its cause.
 func help(ctx context.Context, c *taskContext, w *worker, t task) (r helpResult, err error) {
-	tc := t.context()
-	if !w.lend(c, tc) {
+	if !w.lend(c, t.context()) {
 		return placeLent, nil
 	}
 	if !w.pool.queue.remove(t) {
-		// No one else can hold tc's place on w: tc's task is not
-		// running here.
-		w.holder.Store(c)
-		w.notifyFreed()
+		// No one else can hold t's place on w: t is not running here.
+		w.tryGiveBack(t.context(), c)
 		return notQueued, nil
-	}
-	if s := w.pool.stop.Load(); s != nil {
-		// ShutdownNow or a broken pool: a task still queued then never
-		// runs, whoever would run it.
-		w.holder.Store(c)
-		w.notifyFreed()
-		t.abort(s.state, s.err)
-		return helped, nil
 	}
 	return helped, runLent(ctx, w, c, t)
 }
 
 // runLent runs t, which holds the place on w that c lent it, on a new
 // goroutine, and gives the place back to c once t has returned. It waits for
-// t to be complete, or for ctx to be done and returns its cause.
+// t to be complete, or for ctx to be done and returns its cause. But if the
+// pool is stopping (ShutdownNow, or broken), t never runs, whoever would run
+// it: runLent completes it as such.
 func runLent(ctx context.Context, w *worker, c *taskContext, t task) error {
+	tc := t.context()
+	if s := w.pool.stop.Load(); s != nil {
+		w.tryGiveBack(tc, c)
+		t.abort(s.state, s.err)
+		return nil
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -76,27 +73,17 @@ func runLent(ctx context.Context, w *worker, c *taskContext, t task) error {
 		defer func() {
 			if !normal {
 				// t called runtime.Goexit; start has completed it.
-				t.context().returned.Store(true)
-				w.giveBack(t.context(), c)
+				w.release(tc, c, nil, false)
 			}
 		}()
 		// The worker's labels, not the waiter's, which this goroutine
 		// inherits.
 		pprof.SetGoroutineLabels(w.ctx)
-		ran := t.start(w)
-		t.context().returned.Store(true)
 		// Give the place back before completing the future, so that the
-		// waiter, once woken, finds it back; unless t has lent it in
-		// turn to a task that still runs.
-		if !w.tryGiveBack(t.context(), c) {
-			if ran {
-				t.publish()
-				ran = false
-			}
-			w.giveBack(t.context(), c)
-		}
+		// waiter, once woken, finds it back.
+		publish := w.release(tc, c, t, t.start(w))
 		normal = true
-		if ran {
+		if publish {
 			t.publish()
 		}
 	}()
@@ -112,6 +99,13 @@ func runLent(ctx context.Context, w *worker, c *taskContext, t task) error {
 	}
 }
 
+// occupy puts the task whose context is c in w's place, as w's own goroutine
+// starts it.
+func (w *worker) occupy(c *taskContext) {
+	w.current = c
+	w.holder.Store(c)
+}
+
 // lend gives the place that c holds on w to the task whose context is to,
 // and reports whether it did: false if c does not hold the place now, or if
 // c's task has returned.
@@ -125,11 +119,29 @@ func (w *worker) lend(c, to *taskContext) bool {
 	// then reads returned. Both are sequentially consistent, so if this
 	// reads false, the swap came first, while the task was running.
 	if c.returned.Load() {
-		w.holder.Store(c)
-		w.notifyFreed()
+		w.tryGiveBack(to, c)
 		return false
 	}
 	return true
+}
+
+// release marks the task whose context is c as returned and gives its place
+// back to prev: to the task that lent it, or nil when it ran in the place of
+// its own worker. ran says whether the task t ran, and so is still to be
+// published; release reports whether it still is. If the task lent its place
+// in turn, to one that still runs because its waiter gave up, release
+// publishes t first, so that those who wait for t need not wait for that
+// one, and then waits for the place to come back.
+func (w *worker) release(c, prev *taskContext, t task, ran bool) (publish bool) {
+	c.returned.Store(true)
+	if w.tryGiveBack(c, prev) {
+		return ran
+	}
+	if ran {
+		t.publish()
+	}
+	w.giveBack(c, prev)
+	return false
 }
 
 // tryGiveBack gives the place that c holds on w to prev, if c holds it, and
@@ -143,18 +155,28 @@ func (w *worker) tryGiveBack(c, prev *taskContext) bool {
 }
 
 // giveBack gives the place that c holds on w, its task having returned, to
-// prev: to the task that lent it, or nil when c's task ran on the worker
-// itself. If c's task lent the place in turn, giveBack first waits until it
-// is back.
+// prev. If c's task lent the place in turn, giveBack first waits until it is
+// back.
 func (w *worker) giveBack(c, prev *taskContext) {
 	for !w.holder.CompareAndSwap(c, prev) {
-		freed := w.watchPlace()
-		if w.holder.Load() != c {
-			<-freed
+		if back := w.watchFor(c); back != nil {
+			<-back
+			w.unwatchPlace()
 		}
-		w.unwatchPlace()
 	}
 	w.notifyFreed()
+}
+
+// watchFor returns nil if c holds its place on w now, and otherwise a channel
+// that is closed when a place on w is next given back, after which the
+// caller calls unwatchPlace.
+func (w *worker) watchFor(c *taskContext) <-chan struct{} {
+	back := w.watchPlace()
+	if w.holder.Load() == c {
+		w.unwatchPlace()
+		return nil
+	}
+	return back
 }
 
 // watchPlace returns a channel that is closed when a place on w is next
@@ -211,9 +233,7 @@ func waitHelping[T any](ctx context.Context, c *taskContext, w *worker, f *Futur
 				// Another goroutine with c runs a task in c's
 				// place: wait for it to give the place back, or
 				// for f.
-				freed = w.watchPlace()
-				if w.holder.Load() == c {
-					w.unwatchPlace()
+				if freed = w.watchFor(c); freed == nil {
 					continue
 				}
 			}

@@ -254,8 +254,7 @@ func (p *Pool) work(w *worker, t task) {
 	if c := w.current; c != nil {
 		// This goroutine replaces one that a task ended with
 		// runtime.Goexit: take the place back.
-		c.returned.Store(true)
-		w.giveBack(c, nil)
+		w.release(c, nil, nil, false)
 		w.current = nil
 	}
 	if p.init != nil && !w.initialized {
@@ -263,12 +262,10 @@ func (p *Pool) work(w *worker, t task) {
 		// The initializer holds the worker's place, so that it may
 		// wait for tasks of the pool as a task may.
 		c := taskContextOf(w.ctx, w)
-		w.current = c
-		w.holder.Store(c)
+		w.occupy(c)
 		w.then = t
 		err := p.initialize(c)
-		c.returned.Store(true)
-		w.giveBack(c, nil)
+		w.release(c, nil, nil, false)
 		w.current = nil
 		if err != nil {
 			p.breakWith(err)
@@ -292,23 +289,11 @@ func (p *Pool) serve(w *worker, t task) {
 			t.abort(r.state, r.err)
 		} else {
 			c := t.context()
-			w.current = c
-			w.holder.Store(c)
+			w.occupy(c)
 			// Whatever labels the task before set.
 			pprof.SetGoroutineLabels(w.ctx)
-			ran = t.start(w)
-			c.returned.Store(true)
-			if !w.tryGiveBack(c, nil) {
-				// The task lent its place to one that still runs,
-				// its waiter having given up: complete the
-				// task's future now, but take no other task
-				// before the place is back.
-				if ran {
-					t.publish()
-					ran = false
-				}
-				w.giveBack(c, nil)
-			}
+			// No other task before the place is back.
+			ran = w.release(c, nil, t, t.start(w))
 			w.current = nil
 		}
 		// Take the next task, or become idle, before completing the
@@ -443,20 +428,13 @@ func (p *Pool) closedErr() error {
 func (p *Pool) submitFromTask(ctx context.Context, c *taskContext, w *worker, t task) pushResult {
 	for {
 		if w.lend(c, t.context()) {
-			if s := p.stop.Load(); s != nil {
-				w.holder.Store(c)
-				w.notifyFreed()
-				t.abort(s.state, s.err)
-				return pushed
-			}
 			// If ctx ends first, t goes on in c's place; Submit's
 			// caller has its future.
 			_ = runLent(ctx, w, c, t)
 			return pushed
 		}
-		freed := w.watchPlace()
-		if w.holder.Load() == c {
-			w.unwatchPlace()
+		freed := w.watchFor(c)
+		if freed == nil {
 			continue
 		}
 		r := p.queue.push(ctx, t, freed)

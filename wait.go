@@ -169,9 +169,7 @@ func waitFirst[T any](ctx context.Context, fs []*Future[T], until Condition) err
 		// well, to run what is still queued then.
 		var freed <-chan struct{}
 		if lent {
-			freed = w.watchPlace()
-			if w.holder.Load() == c {
-				w.unwatchPlace()
+			if freed = w.watchFor(c); freed == nil {
 				continue
 			}
 		}
