@@ -327,3 +327,31 @@ func TestWaitFromATaskStopsHelpingOnceMet(t *testing.T) {
 	})
 	require.NoError(t, err)
 }
+
+// TestSubmitFromATaskIsBoundedByTheDeadline checks that Submit called from a
+// task into a full queue, which runs the new task in the caller's place,
+// returns when its context's deadline passes, the task going on.
+func TestSubmitFromATaskIsBoundedByTheDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, err := New(WithWorkers(1), WithQueueSize(0))
+		require.NoError(t, err)
+		release := make(chan struct{})
+		var child *Future[int]
+		err = inTask(t, p, func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+			defer cancel()
+			child = Submit(ctx, p, func(context.Context) (int, error) {
+				<-release
+				return 1, nil
+			})
+			return ctx.Err()
+		})
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, Running, child.State(), "the task run in the submitter's place")
+		close(release)
+		require.NoError(t, p.Close())
+		v, err := child.Result(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, 1, v)
+	})
+}

@@ -269,3 +269,27 @@ func TestNestedChainCostsTheSameAtEveryDepth(t *testing.T) {
 		})
 	}
 }
+
+// TestMapHugeBuffer checks that WithBuffer(math.MaxInt) is a bound, not an
+// allocation: Map's window grows with the tasks in it.
+func TestMapHugeBuffer(t *testing.T) {
+	p := newPool(t, WithWorkers(2))
+	inputs := func(yield func(int) bool) {
+		for i := range 1000 {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	i := 0
+	bytes := allocated(func() {
+		for v, err := range Map(context.Background(), p, inputs, square, WithBuffer(math.MaxInt)) {
+			require.NoError(t, err)
+			require.Equal(t, i*i, v)
+			i++
+		}
+	})
+	assert.Equal(t, 1000, i)
+	// The items and a window of at most 2048 pointers.
+	assert.Less(t, bytes, uint64(1000*512+2048*8*2), "bytes for 1000 items")
+}
