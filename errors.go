@@ -104,6 +104,8 @@ var (
 	errNilFuture   = invalidf("nil *Future")
 	errNilFunc     = invalidf("nil task function")
 	errNilContext  = invalidf("nil Context")
+	errNilGroup    = invalidf("nil *Group")
+	errZeroGroup   = invalidf("zero Group: make a Group with NewGroup")
 )
 
 // multiError is an error with its own message that matches each of errs.
@@ -119,6 +121,13 @@ func (e *multiError) Unwrap() []error { return e.errs }
 var errShutdownNow error = &multiError{
 	msg:  "futures: cancelled by ShutdownNow",
 	errs: []error{ErrCancelled, ErrShutdown},
+}
+
+// errGroupDone is the error of a task given to a group that takes no more:
+// its Wait has returned, or its Shutdown was called.
+var errGroupDone error = &multiError{
+	msg:  "futures: group takes no more tasks: Wait has returned or Shutdown was called",
+	errs: []error{ErrShutdown},
 }
 
 // cancelledBy returns the error of a future whose task did not run because

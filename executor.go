@@ -10,20 +10,26 @@ import (
 // [TrySubmit] and [Map] take an Executor rather than being its methods because
 // Go methods cannot have type parameters.
 //
-// *[Pool] is the Executor of this package. The interface has an unexported
-// method, so other types satisfy it only by embedding a *Pool; that leaves
-// room to add methods without breaking anyone.
+// *[Pool] and *[Group] are the Executors of this package: a Group runs its
+// tasks on a pool, and keeps track of them. The interface has unexported
+// methods, so other types satisfy it only by embedding one of these; that
+// leaves room to add methods without breaking anyone.
 type Executor interface {
 	// Shutdown stops the executor from accepting tasks, lets the tasks
-	// already submitted finish, and waits for its goroutines to exit or for
-	// ctx to be done. See [Pool.Shutdown].
+	// already submitted finish, and waits for them or for ctx to be done.
+	// See [Pool.Shutdown] and [Group.Shutdown].
 	Shutdown(ctx context.Context) error
 
-	// pool returns the pool that runs the executor's tasks.
+	// pool returns the pool that runs the executor's tasks, or nil.
 	pool() *Pool
+	// group returns the group the executor's tasks belong to, or nil.
+	group() *Group
 }
 
-var _ Executor = (*Pool)(nil)
+var (
+	_ Executor = (*Pool)(nil)
+	_ Executor = (*Group)(nil)
+)
 
 // A task is what a pool's queue holds: a submitted future.
 type task interface {
@@ -45,6 +51,8 @@ type task interface {
 	queued() *uint64
 	// context returns the context the task runs with.
 	context() *taskContext
+	// group returns the group the task belongs to, or nil.
+	group() *Group
 }
 
 // workerKey is the context key under which a task's context holds the worker

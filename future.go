@@ -61,6 +61,7 @@ type Future[T any] struct {
 	mu    sync.Mutex // guards the setting of flags, wg's arming, done and watch
 
 	p    *Pool     // the pool; of an invalid submission, only for its handler (see newFuture)
+	g    *Group    // the group the task belongs to, or nil; set before submission
 	body caller[T] // the task; nil once complete
 	pos  uint64    // see task.queued
 
@@ -80,6 +81,9 @@ type Future[T any] struct {
 const (
 	watched = 1 << iota
 	armed
+	// quiet, set before submission, keeps the task's failure from failing
+	// its group: the tasks of Any fail on their own.
+	quiet
 )
 
 // watch holds the callbacks of a future, with room for one so that the
@@ -124,6 +128,8 @@ func (fn funcCaller[T]) call(ctx context.Context) (T, error) { return fn(ctx) }
 // at once in the calling task's place, on a new goroutine, and waits for it
 // or for ctx, so that nested submission cannot deadlock (see the package
 // doc's Guarantees).
+//
+// Submitted to a [Group], the future belongs to the group: see [Group].
 func Submit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) *Future[T] {
 	f, err := newFuture(ctx, ex, fn)
 	if err == nil {
@@ -144,32 +150,33 @@ func TrySubmit[T any](ctx context.Context, ex Executor, fn func(context.Context)
 	}
 	if err := f.p.trySubmit(f); err != nil {
 		f.p.rejected.Add(1)
+		if f.g != nil {
+			// The caller has the error: the group need not.
+			f.g.release()
+		}
 		return nil, err
 	}
 	return f, nil
 }
 
-// newFuture returns a pending future of fn on ex's pool; or, if an argument
-// is invalid, a future already complete with the error, and the error.
+// newFuture returns a pending future of fn on ex's pool, counted in ex's
+// group if ex is one; or, if an argument is invalid or the group takes no
+// more tasks, a future already complete with the error, and the error.
 func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) (*Future[T], error) {
-	var p *Pool
-	if ex != nil {
-		p = ex.pool()
-	}
-	var err error
+	p, g, err := executorOf(ex)
 	switch {
-	case p == nil:
-		err = errNilExecutor
-	case p.queue == nil:
-		err, p = errZeroPool, nil // not made by New: it has no handler
+	case err != nil:
+		p = nil
 	case fn == nil:
 		err = errNilFunc
 	case ctx == nil:
 		err = errNilContext
+	case g != nil && !g.add():
+		err = errGroupDone
 	default:
 		// One composite literal, which the compiler can store into the
 		// new object without write barriers.
-		return &Future[T]{p: p, body: funcCaller[T](fn), ctx: newTaskContext(ctx)}, nil
+		return &Future[T]{p: p, g: g, body: funcCaller[T](fn), ctx: newTaskContext(ctx)}, nil
 	}
 	// Complete f without abort, which would count it in p's Stats: an
 	// invalid submission does not reach the pool. f.p is kept, if known,
@@ -422,12 +429,18 @@ func (f *Future[T]) queued() *uint64 { return &f.pos }
 
 func (f *Future[T]) context() *taskContext { return &f.ctx }
 
+func (f *Future[T]) group() *Group { return f.g }
+
 // start runs the task on w, unless it has completed or been claimed by
 // another worker, and reports whether it did; the outcome waits in f.val and
 // f.err for publish. A task whose context is done is cancelled instead.
 func (f *Future[T]) start(w *worker) bool {
 	if err := f.ctx.Context.Err(); err != nil {
 		f.abort(Cancelled, cancelledBy(context.Cause(f.ctx.Context)))
+		return false
+	}
+	if cause := f.g.stopped(); cause != nil {
+		f.abort(Cancelled, cancelledBy(cause))
 		return false
 	}
 	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
@@ -501,6 +514,11 @@ func (f *Future[T]) drop(s State, err error, queued bool) bool {
 func (f *Future[T]) finish(s State) {
 	f.body = nil // let the task's closure go
 	f.state.Store(uint32(s))
+	if f.g != nil {
+		// Complete before the group counts it out, so that every future
+		// of a group is complete once its Wait returns.
+		f.g.taskDone(f.err, s, f.flags.Load()&quiet != 0)
+	}
 
 	// Those who wait set watched, then read the state; finish stores the
 	// state, then reads watched. Both are sequentially consistent, so if

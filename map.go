@@ -49,6 +49,7 @@ func Map[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In],
 type mapper[In, Out any] struct {
 	ctx context.Context
 	p   *Pool
+	g   *Group // the group the tasks belong to, or nil
 	fn  func(context.Context, In) (Out, error)
 
 	// ring holds the futures submitted and not yet yielded, oldest at
@@ -61,17 +62,12 @@ type mapper[In, Out any] struct {
 
 func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In],
 	fn func(context.Context, In) (Out, error), opts []MapOption) (*mapper[In, Out], error) {
-	var p *Pool
-	if ex != nil {
-		p = ex.pool()
-	}
+	p, g, err := executorOf(ex)
 	switch {
 	case ctx == nil:
 		return nil, errNilContext
-	case p == nil:
-		return nil, errNilExecutor
-	case p.queue == nil:
-		return nil, errZeroPool
+	case err != nil:
+		return nil, err
 	case inputs == nil:
 		return nil, invalidf("Map: nil input sequence")
 	case fn == nil:
@@ -89,7 +85,7 @@ func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In
 	}
 	// A pool that is shut down refuses the first submission, if there is
 	// one: run yields its error then. An empty input yields nothing.
-	return &mapper[In, Out]{ctx: ctx, p: p, fn: fn, buffer: o.buffer}, nil
+	return &mapper[In, Out]{ctx: ctx, p: p, g: g, fn: fn, buffer: o.buffer}, nil
 }
 
 func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) {
@@ -136,7 +132,15 @@ func (m *mapper[In, Out]) submit(in In) (refused bool) {
 	}
 	it.body = it
 	f := &it.Future
-	refused = m.p.submit(m.ctx, f)
+	if m.g != nil && !m.g.add() {
+		// The group is closed: this is its refusal.
+		f.err = errGroupDone
+		f.finish(Finished)
+		refused = true
+	} else {
+		f.g = m.g
+		refused = m.p.submit(m.ctx, f)
+	}
 	if m.count == len(m.ring) {
 		m.grow()
 	}

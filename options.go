@@ -128,3 +128,23 @@ type mapOptions struct {
 func WithBuffer(n int) MapOption {
 	return mapOptionFunc(func(o *mapOptions) { o.buffer = n })
 }
+
+// A GroupOption configures a [Group] made by [NewGroup].
+type GroupOption interface {
+	applyGroup(*groupOptions)
+}
+
+type groupOptionFunc func(*groupOptions)
+
+func (f groupOptionFunc) applyGroup(o *groupOptions) { f(o) }
+
+type groupOptions struct {
+	allErrors bool
+}
+
+// WithAllErrors makes a [Group] run every task however many fail: an error
+// does not cancel the group's context, and [Group.Wait] returns every
+// failure, joined with [errors.Join] in the order they happened.
+func WithAllErrors() GroupOption {
+	return groupOptionFunc(func(o *groupOptions) { o.allErrors = true })
+}

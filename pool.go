@@ -28,7 +28,7 @@ import (
 // Its queue, likewise, holds tasks only while no worker is free for them, and
 // costs memory for the tasks in it, not for its size.
 //
-// Each submission costs one allocation, its Future (136 bytes for a result
+// Each submission costs one allocation, its Future (144 bytes for a result
 // of one word). The numbers of bench_test.go and benchmarks/, on a 2-core
 // machine: a pool runs trivial tasks at about 320 ns each, about five times
 // a bare channel send and receive; waiting for each result as well costs
@@ -208,7 +208,8 @@ func New(opts ...Option) (*Pool, error) {
 	return p, nil
 }
 
-func (p *Pool) pool() *Pool { return p }
+func (p *Pool) pool() *Pool   { return p }
+func (p *Pool) group() *Group { return nil }
 
 // usable returns the error of a Pool not made by New, nil or zero, and nil
 // for one made by New.
@@ -376,6 +377,10 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 	if ctx.Err() != nil {
 		// It would not run: take no room for it.
 		t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
+		return false
+	}
+	if cause := t.group().stopped(); cause != nil {
+		t.abort(Cancelled, cancelledBy(cause))
 		return false
 	}
 	q := p.queue

@@ -101,7 +101,15 @@ func newQueue(size, workers int, start func(*worker, task)) *queue {
 }
 
 // tryPush hands t to a worker, or queues it, if there is room now.
-func (q *queue) tryPush(t task) pushResult {
+func (q *queue) tryPush(t task) pushResult { return q.put(t, false) }
+
+// hold is tryPush that queues t even if the list is full, so that it never
+// fails but for a closed queue: a group's Go holds its tasks so. A held task
+// takes its place in line like any other, and the room it takes beyond the
+// list's size is made up before any other push finds room.
+func (q *queue) hold(t task) pushResult { return q.put(t, true) }
+
+func (q *queue) put(t task, hold bool) pushResult {
 	q.mu.Lock()
 	switch {
 	case q.closed:
@@ -126,7 +134,7 @@ func (q *queue) tryPush(t task) pushResult {
 		q.mu.Unlock()
 		q.start(w, t)
 		return pushed
-	case q.n < q.size:
+	case q.n < q.size || hold:
 		if t.pending() {
 			// A task completed while being submitted takes no room.
 			q.link(t)
@@ -338,6 +346,39 @@ func (q *queue) remove(t task) bool {
 	*pos = 0
 	q.left()
 	return true
+}
+
+// findGroup returns the oldest task of g in the list, or nil.
+func (q *queue) findGroup(g *Group) task {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for pos := q.head; pos < q.tail; pos++ {
+		if t := q.ring[pos&uint64(len(q.ring)-1)]; t != nil && t.group() == g {
+			return t
+		}
+	}
+	return nil
+}
+
+// removeGroup takes every task of g out of the list and returns them, in
+// order, for the caller to complete.
+func (q *queue) removeGroup(g *Group) []task {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var ts []task
+	for pos := q.head; pos < q.tail; pos++ {
+		i := pos & uint64(len(q.ring)-1)
+		if t := q.ring[i]; t != nil && t.group() == g {
+			q.ring[i] = nil
+			*t.queued() = 0
+			ts = append(ts, t)
+		}
+	}
+	// One by one, as left may resize the ring.
+	for range ts {
+		q.left()
+	}
+	return ts
 }
 
 // close stops the queue from taking tasks and wakes the idle workers to exit;

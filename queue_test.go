@@ -45,6 +45,7 @@ func (t *numbered) abort(State, error) bool {
 }
 func (t *numbered) pending() bool   { return !t.done }
 func (t *numbered) queued() *uint64 { return &t.pos }
+func (t *numbered) group() *Group   { return nil }
 func (t *numbered) context() *taskContext {
 	return nil
 }

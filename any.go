@@ -1,0 +1,95 @@
+package futures
+
+import (
+	"context"
+	"errors"
+)
+
+// errAnyDone is the cause of the context of Any's functions once Any has
+// returned.
+var errAnyDone = errors.New("futures: Any has returned")
+
+// Any runs fns on ex, each with a context derived from ctx, and returns the
+// value of the first to succeed, that is, to return a nil error: Java's
+// invokeAny, for hedged requests or redundant sources. As soon as one
+// succeeds, Any cancels the others' context, with a cause matching nothing
+// of theirs; those still queued never run, and Any returns without waiting
+// for those still running, whose outcomes are dropped. The context of every
+// function is done once Any has returned.
+//
+// If every function fails, Any returns the zero value and their errors
+// joined with [errors.Join], in the order of fns, so that the error matches
+// each of theirs. If ctx is done first, Any returns the zero value and
+// [context.Cause] of ctx, and cancels the functions as above. Any starts no
+// goroutine. Called from a task of ex's pool with the task's context, it
+// submits and waits as [Submit] and [Wait] do from a task, so it cannot
+// deadlock the pool.
+//
+// On a [Group], the functions' tasks belong to the group, which waits for
+// them, but their failures are Any's, not the group's.
+//
+// With no fns, a nil ctx or ex, Any returns at once an error matching
+// [ErrInvalidOption]; a nil function fails as if it had returned such an
+// error.
+func Any[T any](ctx context.Context, ex Executor, fns ...func(context.Context) (T, error)) (T, error) {
+	var zero T
+	if ctx == nil {
+		return zero, errNilContext
+	}
+	if _, _, err := executorOf(ex); err != nil {
+		return zero, err
+	}
+	if len(fns) == 0 {
+		return zero, invalidf("Any: no functions")
+	}
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(errAnyDone)
+	fs := make([]*Future[T], 0, len(fns))
+	defer func() {
+		// Those that have not started never will.
+		for _, f := range fs {
+			f.Cancel()
+		}
+	}()
+	for _, fn := range fns {
+		if f := won(fs); f != nil {
+			return f.val, nil
+		}
+		f, err := newFuture(actx, ex, fn)
+		if err == nil {
+			f.flags.Or(quiet)
+			f.p.submit(actx, f)
+		}
+		fs = append(fs, f)
+	}
+	pending := fs
+	for {
+		if f := won(fs); f != nil {
+			return f.val, nil
+		}
+		var err error
+		if _, pending, err = Wait(ctx, pending, FirstCompleted); err != nil {
+			return zero, err
+		}
+		if len(pending) == 0 {
+			if f := won(fs); f != nil {
+				return f.val, nil
+			}
+			errs := make([]error, len(fs))
+			for i, f := range fs {
+				errs[i] = f.err
+			}
+			return zero, errors.Join(errs...)
+		}
+	}
+}
+
+// won returns the first of fs to have finished with a nil error, or nil.
+func won[T any](fs []*Future[T]) *Future[T] {
+	for _, f := range fs {
+		if State(f.state.Load()) == Finished && f.err == nil {
+			return f
+		}
+	}
+	return nil
+}

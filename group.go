@@ -1,0 +1,577 @@
+package futures
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// A Group is a set of tasks that run on a pool and are waited for together:
+// errgroup's Group on a bounded pool, with the structured concurrency of
+// Python's asyncio.TaskGroup and Java's StructuredTaskScope. Add tasks with
+// [Group.Go] or [Group.TryGo], or submit to the group as to any [Executor]
+// ([Submit], [TrySubmit], [Map], [MapSlice]); [Group.Wait] waits for all of
+// them and returns the first failure.
+//
+// A task fails if it returns an error, panics (a [*PanicError]), calls
+// runtime.Goexit ([ErrGoexit]), or never runs for a reason other than the
+// group's own failure: its pool was shut down or broken, or the group's
+// context ended before it started. A future cancelled with [Future.Cancel]
+// is not a failure. The first failure cancels the group's context, with the
+// failure as its cause (see [context.Cause]): running tasks see their context
+// done, and the tasks still queued never run (their futures end [Cancelled]).
+// [WithAllErrors] runs every task instead and reports every failure. A
+// group never loses a failure: Wait reports it.
+//
+// Go never waits: when the pool's queue has no room, the group holds the
+// task, in the queue's line beyond its size, until a worker is free for it.
+// A held task costs about 100 bytes besides its function. So a task may add
+// tasks to its own group, to any depth, without deadlock, even on a pool of
+// one worker; and every task runs on one of the pool's workers, never on the
+// caller's goroutine, so the pool's bound and [WorkerIndex] hold. For
+// backpressure, use [TrySubmit] or [Group.TryGo], or [Submit], which waits for
+// room with a context.
+//
+// A group made inside a task of its pool, with the task's context, is waited
+// for as [Future.Result] waits from a task: Wait runs the group's tasks still
+// queued in the calling task's place, one at a time, and never a task of
+// another group or of none (a task that holds a lock while it waits could
+// deadlock on a stranger that needs it).
+//
+// A Group is safe for use by multiple goroutines at once. Make a Group with
+// [NewGroup]: a zero Group or a nil *Group runs nothing, and its Wait and
+// Shutdown return an error matching [ErrInvalidOption].
+type Group struct {
+	p      *Pool
+	parent context.Context // given to NewGroup: a task's, for Wait to help
+	ctx    groupContext    // the group's context, which NewGroup returns
+	cancel context.CancelCauseFunc
+	all    bool  // WithAllErrors
+	bad    error // the error of an invalid NewGroup, or nil
+
+	// state holds in its low bits the number of tasks added and not yet
+	// complete, and the flags above them. Go adds to the count, then
+	// looks at closed; Wait reads a count of 0 and sets closed in one
+	// compare-and-swap. So either Wait sees the new task, or Go sees the
+	// group closed and takes the task back: no task slips past Wait.
+	state atomic.Uint64
+
+	mu sync.Mutex // guards the fields below
+	// err is the first failure; errs, with WithAllErrors, all of them.
+	err  error
+	errs []error
+	// late is the error of a Go after the group closed.
+	late error
+	// cancelSeen says a task that never ran, as the group's context
+	// ended, was counted as a failure: the others like it are not.
+	cancelSeen bool
+	// flushed says the tasks queued when the group's context ended have
+	// been taken out of the queue.
+	flushed bool
+	// wake is made by a goroutine in Wait or Shutdown that is about to
+	// block, and closed when the count reaches zero, or, for a waiter
+	// that helps, when a task of the group is queued.
+	wake chan struct{}
+}
+
+// The flags of a group's state above its count.
+const (
+	groupCount   = 1<<48 - 1
+	groupClosed  = 1 << 48 // takes no more tasks
+	groupWaiting = 1 << 49 // a waiter wants to know when the count is 0
+	groupHelping = 1 << 50 // a waiter wants to know when a task is queued
+)
+
+// groupContext is a group's context: it knows its group, so that a task of
+// the group can be told by its context.
+type groupContext struct {
+	context.Context
+	g *Group
+}
+
+type groupKey struct{}
+
+func (c *groupContext) Value(key any) any {
+	if key == (groupKey{}) {
+		return c.g
+	}
+	return c.Context.Value(key)
+}
+
+// NewGroup returns a group whose tasks run on ex's pool, and the group's
+// context: it is derived from ctx and is what the group's tasks receive. It
+// is done when the group fails (unless [WithAllErrors]), when ctx is done,
+// or when [Group.Wait] returns, whichever comes first. A group made on a
+// Group runs its tasks on that group's pool, and they belong to the new group
+// only.
+//
+// A nil ctx or ex, a nil option, or a Pool not made by [New], gets a group
+// that runs nothing and whose Wait returns an error matching
+// [ErrInvalidOption], and a context already done with that error as its
+// cause.
+func NewGroup(ctx context.Context, ex Executor, opts ...GroupOption) (*Group, context.Context) {
+	g := &Group{parent: ctx}
+	p, _, err := executorOf(ex)
+	var o groupOptions
+	for _, opt := range opts {
+		if opt == nil {
+			err = invalidf("nil GroupOption")
+			continue
+		}
+		opt.applyGroup(&o)
+	}
+	if ctx == nil {
+		err, g.parent = errNilContext, context.Background()
+	}
+	c, cancel := context.WithCancelCause(g.parent)
+	g.ctx = groupContext{Context: c, g: g}
+	g.cancel = cancel
+	g.all = o.allErrors
+	if err != nil {
+		g.bad = err
+		cancel(err)
+		return g, &g.ctx
+	}
+	g.p = p
+	return g, &g.ctx
+}
+
+func (g *Group) pool() *Pool {
+	if g == nil {
+		return nil
+	}
+	return g.p
+}
+
+func (g *Group) group() *Group { return g }
+
+// usable returns the error of a group that runs nothing, or nil.
+func (g *Group) usable() error {
+	switch {
+	case g == nil:
+		return errNilGroup
+	case g.bad != nil:
+		return g.bad
+	case g.p == nil:
+		return errZeroGroup
+	}
+	return nil
+}
+
+// executorOf returns ex's pool and group, or an error matching
+// ErrInvalidOption if ex cannot run tasks.
+func executorOf(ex Executor) (*Pool, *Group, error) {
+	if ex == nil {
+		return nil, nil, errNilExecutor
+	}
+	p, g := ex.pool(), ex.group()
+	if g != nil {
+		if err := g.usable(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := p.usable(); err != nil {
+		if p == nil {
+			err = errNilExecutor
+		}
+		return nil, nil, err
+	}
+	return p, g, nil
+}
+
+// Go runs fn on a worker of the group's pool with the group's context, and
+// returns at once: it never waits, even when the queue has no room (the group
+// then holds the task; see [Group]). If the group has failed, or its context
+// is done, fn never runs.
+//
+// Go after Wait has returned, or after Shutdown was called, runs nothing: the
+// next Wait returns an error matching [ErrShutdown] too. On a pool that is
+// shut down or broken, fn never runs, and the group fails with an error
+// matching [ErrShutdown] or [ErrBroken]. A nil fn fails the group with an
+// error matching [ErrInvalidOption].
+func (g *Group) Go(fn func(ctx context.Context) error) {
+	t := g.newTask(fn, false)
+	if t == nil {
+		return
+	}
+	switch g.p.queue.hold(t) {
+	case refused:
+		t.abort(Finished, g.p.closedErr())
+	case pushed:
+		g.queued()
+	}
+}
+
+// TryGo is like [Group.Go], but it adds fn only if the pool's queue has room
+// for it now, and reports whether it did; it never waits nor holds a task.
+// When it returns false, fn never runs: the queue is full, or the pool or
+// the group takes no more tasks (which does not fail the group). A nil fn
+// fails the group, as with Go, and TryGo returns false.
+func (g *Group) TryGo(fn func(ctx context.Context) error) bool {
+	t := g.newTask(fn, true)
+	if t == nil {
+		return false
+	}
+	switch g.p.queue.tryPush(t) {
+	case pushed:
+		g.queued()
+		return true
+	}
+	// The caller knows: the group need not count it.
+	g.p.rejected.Add(1)
+	t.fn = nil
+	g.release()
+	return false
+}
+
+// newTask returns a new task of fn, counted in the group and submitted to its
+// pool; or nil, having dealt with fn, if it is not to be queued. If try is
+// true, a closed group refuses fn silently: TryGo's caller learns of it.
+func (g *Group) newTask(fn func(ctx context.Context) error, try bool) *goTask {
+	if g.usable() != nil {
+		return nil
+	}
+	if fn == nil {
+		g.fail(errNilFunc, false)
+		return nil
+	}
+	if !g.add() {
+		if !try {
+			g.mu.Lock()
+			g.late = errGroupDone
+			g.mu.Unlock()
+		}
+		return nil
+	}
+	t := &goTask{g: g, fn: fn, ctx: taskContext{Context: &g.ctx}}
+	g.p.submitted.Add(1)
+	if cause := g.stopped(); cause != nil {
+		// It would not run: take no room for it.
+		t.abort(Cancelled, cancelledBy(cause))
+		return nil
+	}
+	return t
+}
+
+// queued tells a waiter that helps, if any, that a task of the group is
+// queued. The waiter sets groupHelping, then looks in the queue; queued is
+// called once the task is in the queue, and then reads the flag. So either
+// the waiter finds the task, or it is woken.
+func (g *Group) queued() {
+	if g.state.Load()&groupHelping != 0 {
+		g.wakeWaiters()
+	}
+}
+
+// Wait waits until every task of the group is complete, however it was
+// added, and returns the first failure, or nil if none failed; with
+// [WithAllErrors], every failure joined with [errors.Join]. A task may add
+// tasks to the group while Wait waits, and Wait waits for them too. When Wait
+// returns, the group takes no more tasks (see [Group.Go]), every future of
+// the group is complete, and the group's context is done. Later calls return
+// the same error, with that of any Go since.
+//
+// Wait returns only once the group's tasks have, so called from a task of
+// the group it waits for itself: it never returns. A zero or nil Group's
+// Wait returns an error matching [ErrInvalidOption].
+func (g *Group) Wait() error {
+	if err := g.usable(); err != nil {
+		return err
+	}
+	_ = g.await(context.Background(), true) // a ctx never done
+	err := g.result()
+	g.cancel(err)
+	return err
+}
+
+// Shutdown stops the group from taking tasks, as if Wait had returned: from
+// now on, Go runs nothing, and Submit to the group returns a future complete
+// with an error matching [ErrShutdown]. The tasks already added still run.
+// Shutdown waits until they are complete and returns nil, or until ctx is
+// done and returns [context.Cause] of ctx. The pool goes on serving other
+// tasks. Shutdown does not cancel the group's context: [Group.Wait] does, and
+// returns the group's failure.
+//
+// Called from a task of the group it would wait for itself: given a context
+// derived from the group's, as a task's context is, it returns an error
+// instead of waiting. A nil ctx gets an error matching [ErrInvalidOption].
+func (g *Group) Shutdown(ctx context.Context) error {
+	if err := g.usable(); err != nil {
+		return err
+	}
+	if ctx == nil {
+		return errNilContext
+	}
+	g.state.Or(groupClosed)
+	if c, _ := taskIn(ctx); c != nil && ctx.Value(groupKey{}) == g {
+		return errGroupShutdownFromTask
+	}
+	return g.await(ctx, false)
+}
+
+var errGroupShutdownFromTask = errors.New("futures: Group.Shutdown called from a task of the group would wait for itself")
+
+// await waits until the count of tasks is 0, or ctx is done and returns its
+// cause. If close is true, it closes the group as it sees the count at 0.
+// Where the group was made by a task of its pool, await runs the group's
+// queued tasks in that task's place.
+func (g *Group) await(ctx context.Context, close bool) error {
+	for {
+		s := g.state.Load()
+		if s&groupCount == 0 {
+			if !close || s&groupClosed != 0 || g.state.CompareAndSwap(s, s|groupClosed) {
+				return nil
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		// Once the group's context is done, its queued tasks will never
+		// run: complete them now, rather than wait for a worker to get to
+		// them.
+		var stop <-chan struct{}
+		if g.ctx.Err() != nil {
+			g.flush()
+		} else {
+			stop = g.ctx.Done()
+		}
+		c, w := taskOf(g.parent, g.p)
+		wake := g.waitFor(w != nil)
+		if wake == nil {
+			continue
+		}
+		var freed <-chan struct{}
+		if w != nil {
+			if t := g.p.queue.findGroup(g); t != nil {
+				r, err := help(ctx, c, w, t)
+				switch {
+				case err != nil:
+					return err
+				case r != placeLent:
+					continue
+				}
+				// Another goroutine with c runs a task in c's
+				// place: wait for it to give the place back too.
+				if freed = w.watchFor(c); freed == nil {
+					continue
+				}
+			}
+		}
+		select {
+		case <-wake:
+		case <-freed:
+		case <-stop:
+		case <-ctx.Done():
+		}
+		if freed != nil {
+			w.unwatchPlace()
+		}
+	}
+}
+
+// waitFor returns a channel that is closed when the count of tasks reaches
+// zero, or, if help is true, when a task of the group is queued; or nil if
+// the count is zero already.
+//
+// The waiter sets its flags, then reads the count; a task that completes
+// lowers the count, then reads the flags. Both are sequentially consistent,
+// so either the waiter sees the count at zero or the task sees the flags,
+// and closes the channel, which the waiter got before it read the count.
+func (g *Group) waitFor(help bool) <-chan struct{} {
+	flags := uint64(groupWaiting)
+	if help {
+		flags |= groupHelping
+	}
+	g.mu.Lock()
+	if g.wake == nil {
+		g.wake = make(chan struct{})
+	}
+	wake := g.wake
+	g.state.Or(flags)
+	s := g.state.Load()
+	g.mu.Unlock()
+	if s&groupCount == 0 {
+		return nil
+	}
+	return wake
+}
+
+// wakeWaiters wakes every goroutine blocked in waitFor's channel; each looks
+// again, and asks again if it must wait more.
+func (g *Group) wakeWaiters() {
+	g.mu.Lock()
+	g.state.And(^uint64(groupWaiting | groupHelping))
+	if g.wake != nil {
+		close(g.wake)
+		g.wake = nil
+	}
+	g.mu.Unlock()
+}
+
+// add counts a new task in the group, and reports whether the group takes
+// it: false once it is closed.
+func (g *Group) add() bool {
+	if g.state.Add(1)&groupClosed != 0 {
+		g.release()
+		return false
+	}
+	return true
+}
+
+// release counts a task out of the group.
+func (g *Group) release() {
+	s := g.state.Add(^uint64(0))
+	if s&groupCount == 0 && s&groupWaiting != 0 {
+		g.wakeWaiters()
+	}
+}
+
+// stopped returns the cause of the group's context if it is done, and nil
+// otherwise or for a nil group.
+func (g *Group) stopped() error {
+	if g == nil || g.ctx.Err() == nil {
+		return nil
+	}
+	return context.Cause(&g.ctx)
+}
+
+// taskDone counts out a task of the group that has completed in state s
+// with error err; quiet says its failure is not the group's.
+func (g *Group) taskDone(err error, s State, quiet bool) {
+	// ErrCancelled itself is the error of Future.Cancel alone.
+	if err != nil && !quiet && err != ErrCancelled {
+		g.fail(err, s == Cancelled && g.ctx.Err() != nil)
+	}
+	g.release()
+}
+
+// fail records the failure err. ended says it is that of a task that never
+// ran because the group's context ended: only the first such counts, as
+// they all have the same cause, and none counts once the group has failed.
+func (g *Group) fail(err error, ended bool) {
+	g.mu.Lock()
+	if ended {
+		if g.cancelSeen || g.err != nil {
+			g.mu.Unlock()
+			return
+		}
+		g.cancelSeen = true
+	}
+	if g.all {
+		g.errs = append(g.errs, err)
+		g.mu.Unlock()
+		return
+	}
+	if g.err != nil {
+		g.mu.Unlock()
+		return
+	}
+	g.err = err
+	g.mu.Unlock()
+	g.cancel(err)
+	g.flush()
+}
+
+// flush completes, as cancelled, the tasks of the group in the queue, once
+// the group's context is done: they would not run.
+func (g *Group) flush() {
+	g.mu.Lock()
+	done := g.flushed
+	g.flushed = true
+	g.mu.Unlock()
+	if done {
+		return
+	}
+	err := cancelledBy(context.Cause(&g.ctx))
+	for _, t := range g.p.queue.removeGroup(g) {
+		t.abort(Cancelled, err)
+	}
+}
+
+// result returns the error that Wait returns.
+func (g *Group) result() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	err := g.err
+	if g.all {
+		err = errors.Join(g.errs...)
+	}
+	if g.late != nil {
+		err = errors.Join(err, g.late)
+	}
+	return err
+}
+
+// A goTask is a task of [Group.Go]: a function and its outcome, with no
+// future.
+type goTask struct {
+	g     *Group
+	fn    func(context.Context) error // nil once complete
+	state atomic.Uint32               // a State, as a future's
+	pos   uint64                      // see task.queued
+	err   error                       // written before the task completes
+	ctx   taskContext
+}
+
+func (t *goTask) pending() bool         { return State(t.state.Load()) == Pending }
+func (t *goTask) queued() *uint64       { return &t.pos }
+func (t *goTask) context() *taskContext { return &t.ctx }
+func (t *goTask) group() *Group         { return t.g }
+
+// start runs the task on w, as Future.start does.
+func (t *goTask) start(w *worker) bool {
+	if cause := t.g.stopped(); cause != nil {
+		t.abort(Cancelled, cancelledBy(cause))
+		return false
+	}
+	if !t.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
+		return false
+	}
+	t.ctx.w = w
+	w.started.Add(1)
+	returned := false
+	defer func() {
+		if !returned {
+			// runtime.Goexit: see Future.start.
+			w.failed.Add(1)
+			t.err = ErrGoexit
+			t.publish()
+		}
+	}()
+	pe := catch(func() { t.err = t.fn(&t.ctx) })
+	returned = true
+	switch {
+	case pe != nil:
+		w.panicked.Add(1)
+		t.err = pe
+	case t.err != nil:
+		w.failed.Add(1)
+	default:
+		w.succeeded.Add(1)
+	}
+	return true
+}
+
+func (t *goTask) publish() { t.complete(Finished) }
+
+func (t *goTask) abort(s State, err error) bool {
+	if !t.state.CompareAndSwap(uint32(Pending), uint32(completing)) {
+		return false
+	}
+	if s == Cancelled {
+		t.g.p.cancelled.Add(1)
+	} else {
+		t.g.p.rejected.Add(1)
+	}
+	t.err = err
+	t.complete(s)
+	return true
+}
+
+func (t *goTask) complete(s State) {
+	t.fn = nil
+	t.state.Store(uint32(s))
+	t.g.taskDone(t.err, s, false)
+}
