@@ -16,6 +16,19 @@ import (
 func TestDocumentedSizes(t *testing.T) {
 	assert.Equal(t, uintptr(144), unsafe.Sizeof(Future[int]{}))
 	assert.Equal(t, uintptr(160), unsafe.Sizeof(mapItem[int, int]{}))
+	// A held task of a group: its record and its slot in the queue.
+	assert.LessOrEqual(t, unsafe.Sizeof(goTask{})+unsafe.Sizeof(task(nil)), uintptr(100))
+}
+
+// TestGroupGoAllocatesOnlyItsTask checks that Go costs one allocation, its
+// task's record, besides the caller's closure.
+func TestGroupGoAllocatesOnlyItsTask(t *testing.T) {
+	p := newPool(t, WithWorkers(2))
+	g, _ := NewGroup(context.Background(), p)
+	fn := func(context.Context) error { return nil }
+	allocs := testing.AllocsPerRun(1000, func() { g.Go(fn) })
+	assert.LessOrEqual(t, allocs, 1.0)
+	assert.NoError(t, g.Wait())
 }
 
 func TestSubmitAllocatesOnlyItsFuture(t *testing.T) {

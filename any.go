@@ -5,17 +5,18 @@ import (
 	"errors"
 )
 
-// errAnyDone is the cause of the context of Any's functions once Any has
-// returned.
-var errAnyDone = errors.New("futures: Any has returned")
+// errAnyDone is the cause of the context of Any's functions once one has
+// succeeded, or Any has returned.
+var errAnyDone = errors.New("futures: Any has its result")
 
 // Any runs fns on ex, each with a context derived from ctx, and returns the
 // value of the first to succeed, that is, to return a nil error: Java's
 // invokeAny, for hedged requests or redundant sources. As soon as one
-// succeeds, Any cancels the others' context, with a cause matching nothing
-// of theirs; those still queued never run, and Any returns without waiting
-// for those still running, whose outcomes are dropped. The context of every
-// function is done once Any has returned.
+// returns success, before its worker takes another task, Any cancels the
+// others' context, with a cause matching nothing of theirs: those that have
+// not started never run, and Any returns without waiting for those running,
+// whose outcomes are dropped. The context of every function is done once Any
+// has returned.
 //
 // If every function fails, Any returns the zero value and their errors
 // joined with [errors.Join], in the order of fns, so that the error matches
@@ -54,6 +55,17 @@ func Any[T any](ctx context.Context, ex Executor, fns ...func(context.Context) (
 	for _, fn := range fns {
 		if f := won(fs); f != nil {
 			return f.val, nil
+		}
+		if call := fn; call != nil {
+			// Cancel the others as soon as fn succeeds, before its
+			// worker takes another task.
+			fn = func(ctx context.Context) (T, error) {
+				v, err := call(ctx)
+				if err == nil {
+					cancel(errAnyDone)
+				}
+				return v, err
+			}
 		}
 		f, err := newFuture(actx, ex, fn)
 		if err == nil {
