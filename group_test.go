@@ -760,3 +760,24 @@ func TestAny(t *testing.T) {
 		require.NoError(t, waitWithin(t, g), "the losers failed the group")
 	})
 }
+
+// TestGroupSubmitStopsWaitingForRoomWhenItFails checks that a Submit to a
+// group waiting for room in a full queue gives up once the group fails, as
+// its task would not run.
+func TestGroupSubmitStopsWaitingForRoomWhenItFails(t *testing.T) {
+	p := newPool(t, WithWorkers(1), WithQueueSize(0))
+	_, release := holdWorker(t, p)
+	defer release()
+	g, _ := NewGroup(context.Background(), p)
+	boom := errors.New("boom")
+	futures := make(chan *Future[int], 1)
+	go func() { futures <- Submit(context.Background(), g, trivial) }() // not the group's context
+	for p.queue.waiters() == 0 {
+		runtime.Gosched()
+	}
+	g.fail(boom, false)
+	f := receiveWithin(t, futures)
+	assert.Equal(t, Cancelled, f.State())
+	assert.ErrorIs(t, f.Err(), boom)
+	assert.Equal(t, boom, waitWithin(t, g))
+}

@@ -389,7 +389,13 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 		if c, w := taskOf(ctx, p); w != nil {
 			r = p.submitFromTask(ctx, c, w, t)
 		} else {
-			r = q.push(ctx, t, nil)
+			// A task of a group that fails meanwhile would not run:
+			// stop waiting then.
+			var stop <-chan struct{}
+			if g := t.group(); g != nil {
+				stop = g.ctx.Done()
+			}
+			r = q.push(ctx, t, stop)
 		}
 	}
 	switch r {
@@ -398,6 +404,10 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 	case refused:
 		t.abort(Finished, p.closedErr())
 		return true
+	case retry:
+		// Only the stop of a group from the push above: it failed.
+		t.abort(Cancelled, cancelledBy(t.group().stopped()))
+		return false
 	}
 	// push gave up: ctx is done.
 	t.abort(Cancelled, cancelledBy(context.Cause(ctx)))

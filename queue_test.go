@@ -490,3 +490,10 @@ func TestQueueRingFollowsItsTasks(t *testing.T) {
 	assert.Nil(t, q.pop())
 	assert.LessOrEqual(t, len(q.ring), shrinkAbove, "the ring of an empty queue")
 }
+
+// waiters returns the number of submitters waiting for room.
+func (q *queue) waiters() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.waiting
+}
