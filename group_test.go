@@ -505,7 +505,8 @@ func TestGroupBadInput(t *testing.T) {
 		give func() (*Group, context.Context)
 	}{
 		{"nil ctx", func() (*Group, context.Context) {
-			return NewGroup(nil, p) //nolint:staticcheck // on purpose
+			//lint:ignore SA1012 a nil ctx is what this checks
+			return NewGroup(nil, p)
 		}},
 		{"nil executor", func() (*Group, context.Context) { return NewGroup(context.Background(), nil) }},
 		{"nil *Pool", func() (*Group, context.Context) { return NewGroup(context.Background(), (*Pool)(nil)) }},
@@ -555,7 +556,8 @@ func TestGroupBadInput(t *testing.T) {
 	})
 	t.Run("nil Shutdown ctx", func(t *testing.T) {
 		g, _ := NewGroup(context.Background(), p)
-		assert.ErrorIs(t, g.Shutdown(nil), ErrInvalidOption) //nolint:staticcheck // on purpose
+		//lint:ignore SA1012 a nil ctx is what this checks
+		assert.ErrorIs(t, g.Shutdown(nil), ErrInvalidOption)
 		g.Go(ok)
 		require.NoError(t, g.Wait(), "a nil ctx closed the group")
 	})
@@ -708,7 +710,8 @@ func TestAny(t *testing.T) {
 	t.Run("none", func(t *testing.T) {
 		_, err := Any[int](ctx, p)
 		assert.ErrorIs(t, err, ErrInvalidOption)
-		_, err = Any(nil, p, trivial) //nolint:staticcheck // on purpose
+		//lint:ignore SA1012 a nil ctx is what this checks
+		_, err = Any(nil, p, trivial)
 		assert.ErrorIs(t, err, ErrInvalidOption)
 		_, err = Any(ctx, nil, trivial)
 		assert.ErrorIs(t, err, ErrInvalidOption)
