@@ -43,6 +43,9 @@ func Any[T any](ctx context.Context, ex Executor, fns ...func(context.Context) (
 	if len(fns) == 0 {
 		return zero, invalidf("Any: no functions")
 	}
+	if ctx.Err() != nil {
+		return zero, context.Cause(ctx)
+	}
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(errAnyDone)
 	fs := make([]*Future[T], 0, len(fns))

@@ -178,6 +178,10 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 		// new object without write barriers.
 		return &Future[T]{p: p, g: g, body: funcCaller[T](fn), ctx: newTaskContext(ctx)}, nil
 	}
+	if g != nil && err != errGroupDone {
+		// An invalid task of a group fails it, as a nil fn to Go does.
+		g.fail(err, false)
+	}
 	// Complete f without abort, which would count it in p's Stats: an
 	// invalid submission does not reach the pool. f.p is kept, if known,
 	// only so that a panicking callback goes to the pool's handler.
@@ -515,9 +519,10 @@ func (f *Future[T]) finish(s State) {
 	f.body = nil // let the task's closure go
 	f.state.Store(uint32(s))
 	if f.g != nil {
-		// Complete before the group counts it out, so that every future
-		// of a group is complete once its Wait returns.
-		f.g.taskDone(f.err, s, f.flags.Load()&quiet != 0)
+		// Count f out of its group last, once its Done channel is closed
+		// and its callbacks have run, even if one calls runtime.Goexit:
+		// the group's Wait returns only then.
+		defer f.g.taskDone(f.err, s, f.flags.Load()&quiet != 0)
 	}
 
 	// Those who wait set watched, then read the state; finish stores the

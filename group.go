@@ -33,11 +33,20 @@ import (
 // backpressure, use [TrySubmit] or [Group.TryGo], or [Submit], which waits for
 // room with a context.
 //
+// Tasks added with Go receive the group's context; those submitted to the
+// group, the context given to [Submit] or [Map], as on a pool: give them the
+// group's context for them to see the group fail.
+//
 // A group made inside a task of its pool, with the task's context, is waited
 // for as [Future.Result] waits from a task: Wait runs the group's tasks still
-// queued in the calling task's place, one at a time, and never a task of
+// queued in the making task's place, one at a time, and never a task of
 // another group or of none (a task that holds a lock while it waits could
-// deadlock on a stranger that needs it).
+// deadlock on a stranger that needs it). It does so whoever calls it, as
+// Result does for whoever passes the task's context: so a task may wait for
+// its group on a goroutine of its own, to give up after a while. But a Wait
+// on another goroutine while the making task runs on lends its place all the
+// same: until the task it runs returns, the pool runs one task more than it
+// has workers.
 //
 // A Group is safe for use by multiple goroutines at once. Make a Group with
 // [NewGroup]: a zero Group or a nil *Group runs nothing, and its Wait and
@@ -73,6 +82,10 @@ type Group struct {
 	// block, and closed when the count reaches zero, or, for a waiter
 	// that helps, when a task of the group is queued.
 	wake chan struct{}
+
+	// scan is where the pool's queue last looked for a task of the
+	// group, for a waiter that helps; guarded by the queue's mu.
+	scan struct{ pos, epoch uint64 }
 }
 
 // The flags of a group's state above its count.
@@ -90,13 +103,26 @@ type groupContext struct {
 	g *Group
 }
 
-type groupKey struct{}
+// groupKey{g} is the key under which the context of g, and every context
+// derived from it, holds g: each group of a nested chain answers to its own.
+type groupKey struct{ g *Group }
 
 func (c *groupContext) Value(key any) any {
-	if key == (groupKey{}) {
+	if key == (groupKey{c.g}) {
 		return c.g
 	}
 	return c.Context.Value(key)
+}
+
+// within reports whether ctx is that of a running task inside the group: of
+// the group, or nested in one of its tasks. Such a task, waiting for the
+// group, would wait for itself.
+func (g *Group) within(ctx context.Context) bool {
+	c, _ := taskIn(ctx)
+	// The innermost task's own context, not ctx: a group made in a task
+	// is derived from the task's context, but that task is not the
+	// group's.
+	return c != nil && c.Context.Value(groupKey{g}) != nil
 }
 
 // NewGroup returns a group whose tasks run on ex's pool, and the group's
@@ -185,8 +211,9 @@ func executorOf(ex Executor) (*Pool, *Group, error) {
 // then holds the task; see [Group]). If the group has failed, or its context
 // is done, fn never runs.
 //
-// Go after Wait has returned, or after Shutdown was called, runs nothing: the
-// next Wait returns an error matching [ErrShutdown] too. On a pool that is
+// Go after Wait has returned, or after Shutdown was called, runs nothing:
+// Wait returns an error matching [ErrShutdown] from then on (a Wait that
+// returns as Go is called may or may not see it; the next one does). On a pool that is
 // shut down or broken, fn never runs, and the group fails with an error
 // matching [ErrShutdown] or [ErrBroken]. A nil fn fails the group with an
 // error matching [ErrInvalidOption].
@@ -269,12 +296,14 @@ func (g *Group) queued() {
 // [WithAllErrors], every failure joined with [errors.Join]. A task may add
 // tasks to the group while Wait waits, and Wait waits for them too. When Wait
 // returns, the group takes no more tasks (see [Group.Go]), every future of
-// the group is complete, and the group's context is done. Later calls return
-// the same error, with that of any Go since.
+// the group is complete, its Done channel closed and its [Future.OnDone]
+// callbacks run, and the group's context is done. Later calls return the
+// same error, with those of any tasks refused since.
 //
 // Wait returns only once the group's tasks have, so called from a task of
-// the group it waits for itself: it never returns. A zero or nil Group's
-// Wait returns an error matching [ErrInvalidOption].
+// the group, or from an OnDone callback of one of its futures, it waits for
+// itself: it never returns. A zero or nil Group's Wait returns an error
+// matching [ErrInvalidOption].
 func (g *Group) Wait() error {
 	if err := g.usable(); err != nil {
 		return err
@@ -293,9 +322,11 @@ func (g *Group) Wait() error {
 // tasks. Shutdown does not cancel the group's context: [Group.Wait] does, and
 // returns the group's failure.
 //
-// Called from a task of the group it would wait for itself: given a context
-// derived from the group's, as a task's context is, it returns an error
-// instead of waiting. A nil ctx gets an error matching [ErrInvalidOption].
+// Called from a task of the group, or from a task nested in one, Shutdown
+// would wait for itself. Given that task's context (or one derived from it)
+// where the task's context derives from the group's, as that of every task
+// added with Go does, it returns an error at once instead. A nil ctx gets an
+// error matching [ErrInvalidOption].
 func (g *Group) Shutdown(ctx context.Context) error {
 	if err := g.usable(); err != nil {
 		return err
@@ -304,7 +335,7 @@ func (g *Group) Shutdown(ctx context.Context) error {
 		return errNilContext
 	}
 	g.state.Or(groupClosed)
-	if c, _ := taskIn(ctx); c != nil && ctx.Value(groupKey{}) == g {
+	if g.within(ctx) {
 		return errGroupShutdownFromTask
 	}
 	return g.await(ctx, false)

@@ -1,6 +1,7 @@
 package futures
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"iter"
@@ -63,25 +64,37 @@ type mapper[In, Out any] struct {
 func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In],
 	fn func(context.Context, In) (Out, error), opts []MapOption) (*mapper[In, Out], error) {
 	p, g, err := executorOf(ex)
-	switch {
-	case ctx == nil:
-		return nil, errNilContext
-	case err != nil:
+	if ctx == nil {
+		err = errNilContext
+	}
+	if p == nil {
 		return nil, err
-	case inputs == nil:
-		return nil, invalidf("Map: nil input sequence")
-	case fn == nil:
-		return nil, errNilFunc
 	}
 	o := mapOptions{buffer: 2 * p.queue.max}
+	switch {
+	case err != nil:
+	case inputs == nil:
+		err = invalidf("Map: nil input sequence")
+	case fn == nil:
+		err = errNilFunc
+	}
 	for _, opt := range opts {
 		if opt == nil {
-			return nil, invalidf("nil MapOption")
+			err = cmp.Or(err, invalidf("nil MapOption"))
+			continue
 		}
 		opt.applyMap(&o)
 	}
 	if o.buffer < 1 {
-		return nil, invalidf("WithBuffer(%d): need a buffer of at least 1", o.buffer)
+		err = cmp.Or(err, invalidf("WithBuffer(%d): need a buffer of at least 1", o.buffer))
+	}
+	if err != nil {
+		if g != nil {
+			// An invalid Map on a group fails it, as a nil fn to Go
+			// does.
+			g.fail(err, false)
+		}
+		return nil, err
 	}
 	// A pool that is shut down refuses the first submission, if there is
 	// one: run yields its error then. An empty input yields nothing.

@@ -51,6 +51,9 @@ type queue struct {
 	head, tail uint64
 	n          int
 	size       int // the most tasks the list may hold
+	// epoch counts the times the positions of the list were renumbered:
+	// a position from another epoch means nothing now.
+	epoch uint64
 
 	idle    []*worker // workers waiting for a task, the latest last
 	workers []*worker // every worker started, by index
@@ -307,6 +310,7 @@ func (q *queue) left() {
 		q.resize(len(q.ring) / 2)
 	case q.n == 0:
 		q.head, q.tail = 0, 0
+		q.epoch++
 	}
 	q.signalRoomLocked()
 }
@@ -329,6 +333,7 @@ func (q *queue) resize(n int) {
 		}
 	}
 	q.ring, q.head, q.tail = ring, 0, i
+	q.epoch++
 }
 
 // remove takes t out of the list and reports whether it was there. A task
@@ -349,14 +354,25 @@ func (q *queue) remove(t task) bool {
 }
 
 // findGroup returns the oldest task of g in the list, or nil.
+//
+// It looks from where it last found one, if the list has not been
+// renumbered since: the tasks before that position were not g's then, and
+// tasks join the list only at its end. So a waiter that helps g's tasks one
+// by one looks at each position of the list once, not once per task.
 func (q *queue) findGroup(g *Group) task {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for pos := q.head; pos < q.tail; pos++ {
+	pos := q.head
+	if g.scan.epoch == q.epoch {
+		pos = max(pos, g.scan.pos)
+	}
+	for ; pos < q.tail; pos++ {
 		if t := q.ring[pos&uint64(len(q.ring)-1)]; t != nil && t.group() == g {
+			g.scan.pos, g.scan.epoch = pos, q.epoch
 			return t
 		}
 	}
+	g.scan.pos, g.scan.epoch = pos, q.epoch
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ type numbered struct {
 	n    int
 	done bool // started or aborted; guarded by the test
 	pos  uint64
+	g    *Group
 }
 
 func (t *numbered) start(*worker) bool {
@@ -45,7 +47,7 @@ func (t *numbered) abort(State, error) bool {
 }
 func (t *numbered) pending() bool   { return !t.done }
 func (t *numbered) queued() *uint64 { return &t.pos }
-func (t *numbered) group() *Group   { return nil }
+func (t *numbered) group() *Group   { return t.g }
 func (t *numbered) context() *taskContext {
 	return nil
 }
@@ -489,6 +491,60 @@ func TestQueueRingFollowsItsTasks(t *testing.T) {
 	}
 	assert.Nil(t, q.pop())
 	assert.LessOrEqual(t, len(q.ring), shrinkAbove, "the ring of an empty queue")
+}
+
+// TestQueueFindGroup checks findGroup, which looks from where it last found
+// a task of the group, against a model of the list: after every step of a
+// random mix of pushes and held pushes of two groups' tasks, pops, removals
+// and lookups, across the ring's growth, shrinking and emptying, it returns
+// the oldest task of the group in the list.
+func TestQueueFindGroup(t *testing.T) {
+	groups := []*Group{{}, {}}
+	rng := rand.New(rand.NewPCG(1, 2))
+	q := newQueue(4, 1, func(*worker, task) {})
+	require.Equal(t, pushed, q.tryPush(&numbered{})) // starts the worker
+	var model []*numbered                            // the list, oldest first
+	oldest := func(g *Group) task {
+		for _, t := range model {
+			if t.g == g {
+				return t
+			}
+		}
+		return nil
+	}
+	for i := range 200_000 {
+		// Phases of growth to thousands of tasks, and of shrinking.
+		grow := i/20_000%2 == 0
+		switch op := rng.IntN(10); {
+		case op < 4 || grow && op < 6:
+			nt := &numbered{n: i, g: groups[rng.IntN(2)]}
+			if q.hold(nt) == pushed {
+				model = append(model, nt)
+			}
+		case op < 6 && len(model) > 0:
+			require.Same(t, model[0], q.pop())
+			model = model[1:]
+		case op < 7 && len(model) > 0:
+			j := rng.IntN(len(model))
+			require.True(t, q.remove(model[j]))
+			model = append(model[:j], model[j+1:]...)
+		case op < 8 && !grow && len(model) > 0 && rng.IntN(1000) == 0:
+			// Empty the list at times, so that it starts over.
+			for range model {
+				require.NotNil(t, q.pop())
+			}
+			model = nil
+		default:
+			g := groups[rng.IntN(2)]
+			want := oldest(g)
+			got := q.findGroup(g)
+			if want == nil {
+				require.Nil(t, got, "step %d", i)
+			} else {
+				require.Same(t, want, got, "step %d", i)
+			}
+		}
+	}
 }
 
 // waiters returns the number of submitters waiting for room.
