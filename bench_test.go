@@ -314,3 +314,108 @@ func benchWaiting(b *testing.B, batch int, wait func(*testing.B, []*Future[int])
 		perFuture(b)
 	})
 }
+
+// nothing is the task of the Group benchmarks: a func value made once, so
+// that a Go or Submit of it allocates nothing for the caller's closure.
+func nothing(context.Context) error { return nil }
+
+// BenchmarkGroup measures a Group's cost per task: Go of a trivial func, with
+// one Wait at the end (impl=group-go), beside Submit into the pool
+// (impl=pool-submit), the same counted in a sync.WaitGroup to wait for the
+// batch (impl=pool-submit-wg), and Submit into a group (impl=group-submit),
+// each on a pool of its own.
+//
+// The wait for the last tasks is timed too: Go never waits, so the tasks it
+// holds beyond the queue's size may still be queued when the loop ends,
+// whereas Submit waits for room and leaves at most a queue's worth. For the
+// same reason group-go's B/op counts, beside the task's own 80 bytes, the
+// resizing of the queue's ring as the tasks held beyond its size come and go.
+func BenchmarkGroup(b *testing.B) {
+	for _, n := range workerCounts {
+		b.Run(fmt.Sprintf("impl=group-go/workers=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			p := benchPool(b, n)
+			g, _ := NewGroup(context.Background(), p)
+			for b.Loop() {
+				g.Go(nothing)
+			}
+			b.StartTimer() // b.Loop stopped it
+			if err := g.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		})
+		b.Run(fmt.Sprintf("impl=pool-submit/workers=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			p := benchPool(b, n)
+			ctx := context.Background()
+			for b.Loop() {
+				Submit(ctx, p, trivial)
+			}
+			b.StartTimer()
+			if err := p.Close(); err != nil {
+				b.Fatal(err)
+			}
+		})
+		b.Run(fmt.Sprintf("impl=pool-submit-wg/workers=%d", n), func(b *testing.B) {
+			// What a group saves its user: Submit into the pool,
+			// counting the batch in a sync.WaitGroup to wait for it.
+			b.ReportAllocs()
+			p := benchPool(b, n)
+			ctx := context.Background()
+			var wg sync.WaitGroup
+			fn := func(context.Context) (int, error) {
+				wg.Done()
+				return 1, nil
+			}
+			for b.Loop() {
+				wg.Add(1)
+				Submit(ctx, p, fn)
+			}
+			b.StartTimer()
+			wg.Wait()
+		})
+		b.Run(fmt.Sprintf("impl=group-submit/workers=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			p := benchPool(b, n)
+			g, ctx := NewGroup(context.Background(), p)
+			for b.Loop() {
+				Submit(ctx, g, trivial)
+			}
+			b.StartTimer()
+			if err := g.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// BenchmarkGroupHelp measures the Wait of a group made in a task, on a pool
+// of one worker with no queue: Go holds every task, and Wait runs them one by
+// one in the waiting task's place. The cost per task is to be the same
+// however many the group holds: a Wait that looked for each task from the
+// head of the queue would cost in proportion to their number.
+func BenchmarkGroupHelp(b *testing.B) {
+	for _, held := range []int{100, 10_000} {
+		b.Run(fmt.Sprintf("held=%d", held), func(b *testing.B) {
+			b.ReportAllocs()
+			p, err := New(WithWorkers(1), WithQueueSize(0))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			for b.Loop() {
+				_, err := Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+					g, _ := NewGroup(ctx, p)
+					for range held {
+						g.Go(nothing)
+					}
+					return 0, g.Wait()
+				}).Result(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*held), "ns/task")
+		})
+	}
+}

@@ -42,6 +42,7 @@ var poolImpls = []poolImpl{
 	{name: "futures", open: openFutures(waitGroup)},
 	{name: "futures-wait", open: openFutures(waitAll)},
 	{name: "futures-result", results: true, open: openFutures(waitEach)},
+	{name: "futures-group", open: openFuturesGroup},
 	{name: "chanpool", open: openChanPool},
 	{name: "goroutines", open: openGoroutines},
 	{name: "ants", open: openAnts},
@@ -168,6 +169,42 @@ func (r *futuresRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
 }
 
 func (r *futuresRunner) close() error { return r.p.Close() }
+
+// futuresGroupRunner makes a futures.Group on its pool per batch, adds every
+// task with the group's Go and waits with its Wait: the counterpart of
+// errgroup and conc, whose groups also serve one batch, on a pool that
+// outlives the batch.
+type futuresGroupRunner struct {
+	p *futures.Pool
+}
+
+func openFuturesGroup(workers int) (runner, error) {
+	p, err := futures.New(futures.WithWorkers(workers))
+	if err != nil {
+		return nil, err
+	}
+	return &futuresGroupRunner{p: p}, nil
+}
+
+func (r *futuresGroupRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
+	g, _ := futures.NewGroup(context.Background(), r.p)
+	task := func(context.Context) error {
+		consume(fn(1))
+		return nil
+	}
+	spread(n, producers, func(lo, hi int) uint64 {
+		for range hi - lo {
+			g.Go(task)
+		}
+		return 0
+	})
+	if err := g.Wait(); err != nil {
+		panic(err)
+	}
+	return 0
+}
+
+func (r *futuresGroupRunner) close() error { return r.p.Close() }
 
 // chanPool is the bare baseline: a fixed set of goroutines fed by a channel
 // of funcs, with room for 64 tasks per worker as the futures pool has.

@@ -80,6 +80,12 @@ impls=$(sed -n 's/^BenchmarkPool\/[^ ]*\/impl=\([^ ]*\)-[0-9]* .*/\1/p' "$raw" |
 		bstat -col /impl -filter ".name:Pool .unit:ns/task /impl:(futures OR $impl)" "$raw"
 		printf '```\n\n'
 	done
+	# The peers of a futures.Group, with futures-group as the base: a
+	# group per batch (errgroup with SetLimit, conc with
+	# WithMaxGoroutines), pond's Go with a sync.WaitGroup, and Submit.
+	printf '### futures-group vs pond, errgroup, conc and futures\n\n```\n'
+	bstat -col '/impl@(futures-group pond errgroup conc futures)' -filter '.name:Pool .unit:ns/task' "$raw"
+	printf '```\n\n'
 	printf '### Map (ns/item)\n\n```\n'
 	bstat -col /impl -filter '.name:Map .unit:ns/item' "$raw"
 	printf '```\n\n### MapMemory, SleepBound and the workloads alone\n\n```\n'
@@ -136,9 +142,12 @@ group (below 1: faster than futures). Allocations and bytes are per task (per it
 \`futures\` submits with \`futures.Submit\`, ignores the futures and waits with a \`sync.WaitGroup\`,
 as the runners of the libraries without futures do (\`pond\` uses pond's \`Go\`, which returns no
 handle); \`futures-wait\` keeps the futures and waits with \`futures.Wait\`; \`pond-task\` uses
-pond's \`Submit\`, which returns a \`Task\` (ignored). \`futures-result\`, \`pond-result\` and
-\`conc-result\` also collect every result; the others wait with a \`sync.WaitGroup\` or their
-own group. See \`impl_test.go\`.
+pond's \`Submit\`, which returns a \`Task\` (ignored). \`futures-group\` makes a
+\`futures.Group\` per batch on a pool that outlives it, adds each task with the group's \`Go\`
+and waits with its \`Wait\`, as \`errgroup\` (\`SetLimit(workers)\`) and \`conc\`
+(\`WithMaxGoroutines(workers)\`) do with a group of their own per batch.
+\`futures-result\`, \`pond-result\` and \`conc-result\` also collect every result; the others
+wait with a \`sync.WaitGroup\` or their own group. See \`impl_test.go\`.
 
 The floors to read them against: for \`tiny\`, \`chanpool\` (a channel send and receive per task);
 for \`cpu2us\`, \`Work/workload=cpu2us\` divided by the 2 workers, reached only when both cores are
