@@ -7,11 +7,13 @@
 // error, or its recovered panic. [Map] runs a function over an [iter.Seq] and
 // yields the results in input order, with a bound on the work in flight;
 // [AsCompleted] delivers futures as they complete, and [Wait] waits for the
-// first, the first failed, or all of them.
+// first, the first failed, or all of them. A [Group], made by [NewGroup],
+// runs a batch on a pool and returns its first error, as errgroup does, and
+// [Any] returns the first success of several functions.
 //
-// Go methods cannot have type parameters, so Submit, Map, AsCompleted and
-// Wait are functions that take an [Executor] (a *Pool) or futures, while
-// Shutdown and the rest are methods.
+// Go methods cannot have type parameters, so Submit, Map, AsCompleted, Wait
+// and Any are functions that take an [Executor] (a *Pool or a *Group) or
+// futures, while Shutdown and the rest are methods.
 //
 // # Quick start
 //
@@ -25,6 +27,20 @@
 //		return len("hello"), nil
 //	})
 //	n, err := f.Result(ctx) // 5, nil
+//
+// # Stop at the first error
+//
+//	g, ctx := futures.NewGroup(ctx, pool)
+//	for _, url := range urls {
+//		g.Go(func(ctx context.Context) error { return fetch(ctx, url) })
+//	}
+//	err := g.Wait() // the first failure; ctx was cancelled with it
+//
+// The first task to fail cancels the group's context, with its error as the
+// cause, and the group's tasks still queued never run. [Group.Go] never
+// waits: with no room in the queue, the group holds the task until a worker
+// is free, so tasks may add tasks to their own group to any depth. Futures
+// submitted to the group belong to it. See [Group].
 //
 // # Lifetime
 //
@@ -97,6 +113,14 @@
 // for it. A task still queued when [Pool.ShutdownNow] begins, or when the
 // pool breaks, never runs, whoever would have run it.
 //
+// A group's [Group.Wait] returns once every task of the group is complete,
+// and no failure of the group is lost. [Group.Go] never waits and never runs
+// its task on the caller's goroutine, so tasks that add tasks to their own
+// group cannot deadlock the pool, even one of one worker with a queue of 0.
+// A group made in a task, with the task's context, is waited for as Result
+// waits from a task: its own queued tasks run in the waiter's place, and no
+// others.
+//
 // Once a task has completed, the pool holds neither its function nor its
 // result: the future alone holds the result. Once Shutdown has returned nil,
 // no goroutine of the pool is left.
@@ -123,4 +147,6 @@
 //	executor.shutdown(wait=True)           pool.Shutdown(ctx)
 //	shutdown(cancel_futures=True)          pool.ShutdownNow(ctx)
 //	with ThreadPoolExecutor() as ex:       pool, err := futures.New(); defer pool.Close()
+//	async with asyncio.TaskGroup() as tg:  g, ctx := futures.NewGroup(ctx, pool); ...; err := g.Wait()
+//	tg.create_task(coro)                   g.Go(fn), or futures.Submit(ctx, g, fn) for a future
 package futures

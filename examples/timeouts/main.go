@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/go-futures/futures"
@@ -47,9 +46,6 @@ var jobs = []job{
 	{"archive", 10 * time.Millisecond, time.Second},
 }
 
-// errStopped is the cause given to the jobs stopped by another's failure.
-var errStopped = errors.New("stopped: another job failed")
-
 // run runs the jobs and reports on w what became of each.
 func run(ctx context.Context, w io.Writer) error {
 	pool, err := futures.New(futures.WithWorkers(2))
@@ -58,54 +54,34 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 	defer pool.Close()
 
-	// Every job gets jobCtx, so cancelling it stops the running jobs, and
-	// a queued job whose context is done is cancelled instead of started.
-	jobCtx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-
+	// The group's context ends at the first failure: the jobs still running
+	// see it, and those still queued never start.
+	g, jobCtx := futures.NewGroup(ctx, pool)
 	fs := make([]*futures.Future[string], len(jobs))
 	for i, j := range jobs {
-		fs[i] = futures.Submit(jobCtx, pool, func(ctx context.Context) (string, error) {
+		fs[i] = futures.Submit(jobCtx, g, func(ctx context.Context) (string, error) {
 			ctx, cancel := context.WithTimeout(ctx, j.deadline)
 			defer cancel()
 			return pretend(ctx, j.work)
 		})
-		// The callback runs on the worker as soon as the job fails, before
-		// that worker takes another job, so no queued job slips in between
-		// the failure and the stop.
-		fs[i].OnDone(func(f *futures.Future[string]) {
-			if f.Err() != nil {
-				stop(errStopped)
-			}
-		})
 	}
-
-	done, _, err := futures.Wait(ctx, fs, futures.FirstError)
-	if err != nil {
-		return err
-	}
-	for _, f := range done {
-		if f.State() == futures.Finished && f.Err() != nil {
-			fmt.Fprintf(w, "first failure: %s\n", jobs[slices.Index(fs, f)].name)
-			break
+	// Wait returns the first failure once every job is complete.
+	first := g.Wait()
+	for i, f := range fs {
+		if first != nil && f.Err() == first {
+			fmt.Fprintf(w, "first failure: %s\n", jobs[i].name)
 		}
 	}
 
-	// Cancel whatever is still queued, and wait for the running jobs to
-	// see that ctx is done and return.
-	if err := pool.ShutdownNow(context.Background()); err != nil {
-		return err
-	}
-
 	for i, f := range fs {
-		v, err := f.Result(context.Background()) // complete: it does not wait
+		v, err := f.Result(ctx) // complete: it does not wait
 		var what string
 		switch {
 		case f.State() == futures.Cancelled && errors.Is(err, futures.ErrCancelled):
 			what = "cancelled, never ran"
 		case errors.Is(err, context.DeadlineExceeded):
 			what = fmt.Sprintf("failed: took longer than its %v deadline", jobs[i].deadline)
-		case errors.Is(err, errStopped):
+		case errors.Is(err, context.Canceled):
 			what = "ran, stopped before the end"
 		case err != nil:
 			what = "failed: " + err.Error()
@@ -117,7 +93,9 @@ func run(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// pretend does work that takes d, unless ctx ends first.
+// pretend does work that takes d, unless ctx ends first: its error then
+// tells a deadline of its own (context.DeadlineExceeded) from the end of the
+// group's context (context.Canceled).
 func pretend(ctx context.Context, d time.Duration) (string, error) {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -125,6 +103,6 @@ func pretend(ctx context.Context, d time.Duration) (string, error) {
 	case <-t.C:
 		return fmt.Sprintf("done in %v", d), nil
 	case <-ctx.Done():
-		return "", context.Cause(ctx)
+		return "", ctx.Err()
 	}
 }
