@@ -675,6 +675,38 @@ func TestGroupTasksLeaveNothingBehind(t *testing.T) {
 	require.NoError(t, waitWithin(t, g))
 }
 
+// TestGroupStartsNoGoroutine makes groups whose contexts derive from a
+// task's, as a group made in a task does, and from a group's: the context
+// package would start a goroutine per group for a parent it cannot see
+// through.
+func TestGroupStartsNoGoroutine(t *testing.T) {
+	p := newPool(t, WithWorkers(1))
+	const n = 1000
+	var before, after int
+	_, err := Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+		before = runtime.NumGoroutine()
+		deadline, cancel := context.WithTimeout(ctx, time.Hour)
+		defer cancel()
+		gs := make([]*Group, 0, 3*n)
+		for range n {
+			g1, _ := NewGroup(ctx, p)
+			g2, _ := NewGroup(deadline, p)
+			_, gctx := NewGroup(context.Background(), p)
+			g3, _ := NewGroup(gctx, g1)
+			gs = append(gs, g1, g2, g3)
+		}
+		after = runtime.NumGoroutine()
+		for _, g := range gs {
+			if err := g.Wait(); err != nil {
+				return 0, err
+			}
+		}
+		return 0, nil
+	}).Result(context.Background())
+	require.NoError(t, err)
+	assert.Less(t, after-before, n/10, "goroutines started by %d groups", 3*n)
+}
+
 func TestAny(t *testing.T) {
 	p := newPool(t, WithWorkers(2))
 	ctx := context.Background()
