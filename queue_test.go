@@ -163,11 +163,12 @@ func TestQueueRemoveFreesRoom(t *testing.T) {
 	assert.Nil(t, q.pop())
 }
 
-// TestQueueProtocolExhaustively explores every interleaving of pushes,
-// cancellations, closing and the steps of the workers, for small queues, and
-// checks after every step the invariants that make the wake-up protocol
-// lose nothing: a task in the list only while no worker waits, and every
-// waiting worker either in idle or with a token; and at the end of each
+// TestQueueProtocolExhaustively explores every interleaving of pushes (and
+// the held pushes of a group's Go), cancellations, closing and the steps of
+// the workers, for small queues, and checks after every step the invariants
+// that make the wake-up protocol lose nothing: a task in the list only while
+// no worker waits, every waiting worker either in idle or with a token, and
+// a held push never refused for want of room; and at the end of each
 // interleaving, that every task pushed ran or was cancelled, once.
 //
 // Each step is one call of the queue's, made by the test on its own
@@ -199,6 +200,7 @@ type queueModel struct {
 	workers []*modelWorker
 	closed  bool
 	ran     map[int]int // runs by task
+	bad     string      // what a step found wrong, if anything
 }
 
 type modelWorker struct {
@@ -229,7 +231,7 @@ func (m *queueModel) run(mw *modelWorker, tk task) {
 func (m *queueModel) steps(tasks int) []string {
 	var s []string
 	if len(m.tasks) < tasks && !m.closed {
-		s = append(s, "push")
+		s = append(s, "push", "hold")
 	}
 	for i, tk := range m.tasks {
 		if !tk.done {
@@ -256,10 +258,14 @@ func (m *queueModel) steps(tasks int) []string {
 func (m *queueModel) step(s string) {
 	var i int
 	switch {
-	case s == "push":
+	case s == "push" || s == "hold":
 		tk := &numbered{n: len(m.tasks)}
 		m.tasks = append(m.tasks, tk)
-		if m.q.tryPush(tk) != pushed {
+		r := m.q.put(tk, s == "hold")
+		if r == full && s == "hold" {
+			m.bad = "a held task found the queue full"
+		}
+		if r != pushed {
 			tk.done = true
 			m.refused++
 		}
@@ -314,6 +320,9 @@ func scan(s, format string, i *int) bool {
 
 // check returns what is wrong with the model's state, if anything.
 func (m *queueModel) check() string {
+	if m.bad != "" {
+		return m.bad
+	}
 	q := m.q
 	q.mu.Lock()
 	defer q.mu.Unlock()
