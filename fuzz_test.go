@@ -89,6 +89,10 @@ func FuzzOps(f *testing.F) {
 	f.Add([]byte{0xf0, 0xf1, 0, 0xf2, 0xf3, 4, 0xf0, 0xf0, 1, 0xf2, 3})
 	f.Add([]byte{0xf2, 0xf2, 0xf0, 0xf3, 0, 0, 2, 4})
 	f.Add([]byte{0xf1})
+	f.Add([]byte{0xe0, 0xe0, 0xe0, 0xe2, 0xe3, 0, 4, 0xe0})
+	f.Add([]byte{0xe0, 0xe2, 0xe1, 0xe0, 0xe3, 4, 0xe2})
+	f.Add([]byte{0xe0, 0xe0, 0xe2, 0xe2, 3, 0xe0, 0xe3, 4})
+	f.Add([]byte{0xe2, 0xe0, 2, 0xe0, 0xe1})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		const workers = 2
 		p, err := New(WithWorkers(workers), WithQueueSize(2))
@@ -123,7 +127,41 @@ func FuzzOps(f *testing.F) {
 			fut.OnDone(func(*Future[int]) { e.calls++ })
 			entries = append(entries, e)
 		}
+		// A group on the pool, which the ops in 0xe0 to 0xe3 use; it
+		// fails, if at all, with errOp.
+		g, _ := NewGroup(ctx, p)
+		errOp := errors.New("op failed")
 		for i, op := range ops {
+			if op >= 0xe0 && op < 0xf0 {
+				gate := release
+				switch op & 3 {
+				case 0: // a task of the group, held if need be
+					g.Go(func(ctx context.Context) error {
+						_, err := leaf(gate, i)(ctx)
+						return err
+					})
+				case 1: // a task that fails the group
+					g.Go(func(context.Context) error { return errOp })
+				case 2: // a group made in a task, waited for with help
+					submit(func(ctx context.Context) (int, error) {
+						inner, _ := NewGroup(ctx, p)
+						for range 3 {
+							inner.Go(func(ctx context.Context) error {
+								_, err := leaf(gate, i)(ctx)
+								return err
+							})
+						}
+						return i, inner.Wait()
+					})
+				case 3: // a future of the group
+					if fut, err := TrySubmit(ctx, g, leaf(gate, i)); err == nil {
+						e := &entry{f: fut}
+						fut.OnDone(func(*Future[int]) { e.calls++ })
+						entries = append(entries, e)
+					}
+				}
+				continue
+			}
 			if op >= 0xf0 {
 				gate := release
 				switch op & 3 {
@@ -219,6 +257,10 @@ func FuzzOps(f *testing.F) {
 			}
 		}
 		close(release)
+		if err := g.Wait(); err != nil && !errors.Is(err, errOp) {
+			// Tasks held when the pool was shut down.
+			require.ErrorIs(t, err, ErrShutdown)
+		}
 		require.NoError(t, p.Close())
 		require.LessOrEqual(t, most.Load(), int32(workers), "tasks run at once")
 		for _, e := range entries {
