@@ -213,10 +213,10 @@ func executorOf(ex Executor) (*Pool, *Group, error) {
 //
 // Go after Wait has returned, or after Shutdown was called, runs nothing:
 // Wait returns an error matching [ErrShutdown] from then on (a Wait that
-// returns as Go is called may or may not see it; the next one does). On a pool that is
-// shut down or broken, fn never runs, and the group fails with an error
-// matching [ErrShutdown] or [ErrBroken]. A nil fn fails the group with an
-// error matching [ErrInvalidOption].
+// returns as Go is called may or may not see it; the next one does). On a
+// pool that is shut down or broken, fn never runs, and the group fails with
+// an error matching [ErrShutdown] or [ErrBroken]. A nil fn fails the group
+// with an error matching [ErrInvalidOption].
 func (g *Group) Go(fn func(ctx context.Context) error) {
 	t := g.newTask(fn, false)
 	if t == nil {
