@@ -362,12 +362,23 @@ func (p *Pool) breakWith(err error) {
 	}
 	err = brokenBy(err)
 	if !p.broken.CompareAndSwap(nil, &err) {
+		// Another worker broke the pool first, and may not have set
+		// stop yet: set it to the same reason before this worker, whose
+		// initializer failed too, serves a task.
+		p.stop.CompareAndSwap(nil, &stopReason{state: Finished, err: *p.broken.Load()})
 		return
+	}
+	if testHookBroken != nil {
+		testHookBroken()
 	}
 	p.stop.CompareAndSwap(nil, &stopReason{state: Finished, err: err})
 	p.beginShutdown()
 	p.drain()
 }
+
+// testHookBroken, if not nil, runs in breakWith between breaking the pool and
+// setting its stop reason.
+var testHookBroken func()
 
 // submit hands t to a worker, waiting for room in the queue. If ctx is done
 // first, or shutdown begins, it completes t without running it, as Cancelled

@@ -489,6 +489,38 @@ func TestInitializerErrorInOneWorkerBreaksPool(t *testing.T) {
 	assert.Zero(t, runs.Load())
 }
 
+// TestInitializersFailingTogetherRunNoTask forces the order in which two
+// workers' initializers fail together: the second finds the pool broken by
+// the first, which has not yet set the reason its tasks stop with. The
+// second must not serve its task all the same.
+func TestInitializersFailingTogetherRunNoTask(t *testing.T) {
+	bg := context.Background()
+	errInit := errors.New("no database")
+	p := newPool(t, WithWorkers(2), WithInitializer(func(context.Context) error { return errInit }))
+	var runs atomic.Int32
+	var fs [2]*Future[int]
+	submitted := make(chan struct{})
+	testHookBroken = func() {
+		// The first to break the pool waits here until the other
+		// worker has dealt with its own task.
+		<-submitted
+		select {
+		case <-fs[0].Done():
+		case <-fs[1].Done():
+		}
+	}
+	defer func() { testHookBroken = nil }()
+	fs[0] = Submit(bg, p, countRuns(&runs)) // starts a worker
+	fs[1] = Submit(bg, p, countRuns(&runs)) // starts the other
+	close(submitted)
+	for _, f := range fs {
+		<-f.Done()
+		assertBroken(t, f.Err(), errInit)
+	}
+	require.NoError(t, p.Close())
+	assert.Zero(t, runs.Load(), "a worker whose initializer failed ran a task")
+}
+
 func TestInitializerPanicBreaksPool(t *testing.T) {
 	bg := context.Background()
 	p := newPool(t, WithWorkers(1), WithInitializer(func(context.Context) error { panic("init boom") }))
