@@ -20,8 +20,9 @@ var errAnyDone = errors.New("futures: Any has its result")
 //
 // If every function fails, Any returns the zero value and their errors
 // joined with [errors.Join], in the order of fns, so that the error matches
-// each of theirs. If ctx is done first, Any returns the zero value and
-// [context.Cause] of ctx, and cancels the functions as above. Any starts no
+// each of theirs. If ctx is done before one succeeds, Any returns the zero
+// value and [context.Cause] of ctx instead, even if the last of them failed
+// meanwhile, and cancels the functions as above. Any starts no
 // goroutine. Called from a task of ex's pool with the task's context, it
 // submits and waits as [Submit] and [Wait] do from a task, so it cannot
 // deadlock the pool.
@@ -89,6 +90,10 @@ func Any[T any](ctx context.Context, ex Executor, fns ...func(context.Context) (
 		if len(pending) == 0 {
 			if f := won(fs); f != nil {
 				return f.val, nil
+			}
+			if ctx.Err() != nil {
+				// They may have failed for it: its cause says why.
+				return zero, context.Cause(ctx)
 			}
 			errs := make([]error, len(fs))
 			for i, f := range fs {
