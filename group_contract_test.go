@@ -27,23 +27,6 @@ import (
 
 var gcBG = context.Background()
 
-// gcNewPool makes a pool closed at cleanup.
-func gcNewPool(t *testing.T, opts ...futures.Option) *futures.Pool {
-	t.Helper()
-	p, err := futures.New(opts...)
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, p.Close()) })
-	return p
-}
-
-// gcInTask runs fn in a task of p and returns its error.
-func gcInTask(p *futures.Pool, fn func(ctx context.Context) error) error {
-	_, err := futures.Submit(gcBG, p, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, fn(ctx)
-	}).Result(gcBG)
-	return err
-}
-
 // gcNop is a task that does nothing; it captures nothing, so holding it
 // allocates nothing.
 func gcNop(context.Context) error { return nil }
@@ -86,7 +69,7 @@ func (b *gcBound) leave(ctx context.Context) {
 // --- 1. Go runs fn on the pool's workers with the group's context ----------
 
 func TestGroupContractGoRunsOnWorkersWithGroupContext(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(2))
+	p := futures.NewTestPool(t, futures.WithWorkers(2))
 	type key struct{}
 	parent := context.WithValue(gcBG, key{}, "v")
 	g, gctx := futures.NewGroup(parent, p)
@@ -118,7 +101,7 @@ func TestGroupContractGoRunsOnWorkersWithGroupContext(t *testing.T) {
 
 func TestGroupContractWaitWaitsForTasksHoweverAdded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(2), futures.WithQueueSize(16))
+		p := futures.NewTestPool(t, futures.WithWorkers(2), futures.WithQueueSize(16))
 		g, gctx := futures.NewGroup(gcBG, p)
 		gate := make(chan struct{})
 		var ran atomic.Int32
@@ -189,7 +172,7 @@ func TestGroupContractWaitWaitsForTasksHoweverAdded(t *testing.T) {
 
 func TestGroupContractFailFast(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(2), futures.WithQueueSize(8))
+		p := futures.NewTestPool(t, futures.WithWorkers(2), futures.WithQueueSize(8))
 		g, gctx := futures.NewGroup(gcBG, p)
 		boom := errors.New("boom")
 		gate := make(chan struct{})
@@ -236,7 +219,7 @@ func TestGroupContractFirstFailureIsTheCause(t *testing.T) {
 	if testing.Short() {
 		rounds = 20
 	}
-	p := gcNewPool(t, futures.WithWorkers(2), futures.WithQueueSize(4))
+	p := futures.NewTestPool(t, futures.WithWorkers(2), futures.WithQueueSize(4))
 	for range rounds {
 		g, gctx := futures.NewGroup(gcBG, p)
 		gate := make(chan struct{})
@@ -285,7 +268,7 @@ func TestGroupContractPanicAndGoexitFailTheGroup(t *testing.T) {
 	}
 	for name, fn := range tasks {
 		t.Run(name+"/Go", func(t *testing.T) {
-			p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+			p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 			g, gctx := futures.NewGroup(gcBG, p)
 			g.Go(fn)
 			err := g.Wait()
@@ -297,15 +280,15 @@ func TestGroupContractPanicAndGoexitFailTheGroup(t *testing.T) {
 			assert.Equal(t, 7, v)
 		})
 		t.Run(name+"/Submit", func(t *testing.T) {
-			p := gcNewPool(t, futures.WithWorkers(1))
+			p := futures.NewTestPool(t, futures.WithWorkers(1))
 			g, _ := futures.NewGroup(gcBG, p)
 			f := futures.Submit(gcBG, g, func(ctx context.Context) (int, error) { return 0, fn(ctx) })
 			check(t, name, g.Wait())
 			check(t, name, f.Err())
 		})
 		t.Run(name+"/HelpedInTask", func(t *testing.T) {
-			p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
-			err := gcInTask(p, func(ctx context.Context) error {
+			p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+			err := futures.InTask(t, p, func(ctx context.Context) error {
 				g, _ := futures.NewGroup(ctx, p, futures.WithAllErrors())
 				var after atomic.Int32
 				g.Go(fn)
@@ -356,7 +339,7 @@ func TestGroupContractExecutorFuturesFailTheGroup(t *testing.T) {
 	}
 	for name, add := range cases {
 		t.Run(name, func(t *testing.T) {
-			p := gcNewPool(t, futures.WithWorkers(2))
+			p := futures.NewTestPool(t, futures.WithWorkers(2))
 			g, gctx := futures.NewGroup(gcBG, p)
 			add(g)
 			assert.ErrorIs(t, g.Wait(), boom)
@@ -368,7 +351,7 @@ func TestGroupContractExecutorFuturesFailTheGroup(t *testing.T) {
 // Breaking out of Map on a group cancels the tasks left with Future.Cancel,
 // which is not a failure.
 func TestGroupContractMapBreakIsNotAFailure(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(8))
+	p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(8))
 	g, _ := futures.NewGroup(gcBG, p)
 	for range futures.Map(gcBG, g, slices.Values([]int{1, 2, 3, 4, 5, 6}),
 		func(_ context.Context, i int) (int, error) { return i, nil }, futures.WithBuffer(6)) {
@@ -380,7 +363,7 @@ func TestGroupContractMapBreakIsNotAFailure(t *testing.T) {
 // --- 5. WithAllErrors ------------------------------------------------------
 
 func TestGroupContractWithAllErrorsRunsEveryTask(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+	p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 	g, gctx := futures.NewGroup(gcBG, p, futures.WithAllErrors())
 	e1, e2, e3 := errors.New("e1"), errors.New("e2"), errors.New("e3")
 	var ran atomic.Int32
@@ -421,12 +404,9 @@ func TestGroupContractWithAllErrorsRunsEveryTask(t *testing.T) {
 // each, the held tasks take the queue's room, and all run on the worker.
 func TestGroupContractGoHoldsHundredThousandTasks(t *testing.T) {
 	const n = 100_000
-	p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+	p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 	g, _ := futures.NewGroup(gcBG, p)
-	gate := make(chan struct{})
-	started := make(chan struct{})
-	g.Go(func(context.Context) error { close(started); <-gate; return nil })
-	<-started
+	_, release := futures.HoldWorker(t, g)
 	var ran, offWorker atomic.Int32
 	task := func(ctx context.Context) error {
 		if i, ok := futures.WorkerIndex(ctx); !ok || i != 0 {
@@ -445,7 +425,7 @@ func TestGroupContractGoHoldsHundredThousandTasks(t *testing.T) {
 	select {
 	case <-added:
 	case <-time.After(20 * time.Second): // a bound on failure only
-		close(gate)
+		release()
 		t.Fatal("Go waited for room")
 	}
 	assert.Zero(t, ran.Load(), "a held task ran on the caller's goroutine")
@@ -456,7 +436,7 @@ func TestGroupContractGoHoldsHundredThousandTasks(t *testing.T) {
 	_, err := futures.TrySubmit(gcBG, p, func(context.Context) (int, error) { return 0, nil })
 	assert.ErrorIs(t, err, futures.ErrQueueFull)
 	assert.False(t, g.TryGo(task))
-	close(gate)
+	release()
 	require.NoError(t, g.Wait())
 	assert.Equal(t, int32(n), ran.Load())
 	assert.Zero(t, offWorker.Load())
@@ -465,12 +445,9 @@ func TestGroupContractGoHoldsHundredThousandTasks(t *testing.T) {
 // A held task costs about 100 bytes besides its function.
 func TestGroupContractHeldTaskCostsAbout100Bytes(t *testing.T) {
 	const n = 50_000
-	p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+	p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 	g, _ := futures.NewGroup(gcBG, p)
-	gate := make(chan struct{})
-	started := make(chan struct{})
-	g.Go(func(context.Context) error { close(started); <-gate; return nil })
-	<-started
+	_, release := futures.HoldWorker(t, g)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -479,7 +456,7 @@ func TestGroupContractHeldTaskCostsAbout100Bytes(t *testing.T) {
 	}
 	runtime.ReadMemStats(&after)
 	perTask := float64(after.TotalAlloc-before.TotalAlloc) / n
-	close(gate)
+	release()
 	require.NoError(t, g.Wait())
 	t.Logf("%.0f bytes allocated per held task", perTask)
 	assert.Less(t, perTask, 200.0, "a held task costs far more than about 100 bytes")
@@ -515,7 +492,7 @@ func gcWalk(g *futures.Group, n *gcNode, visited *atomic.Int64, b *gcBound) func
 func TestGroupContractTreeWalkOnOneWorker(t *testing.T) {
 	root, count := gcTree(6, 4) // 5461 nodes
 	t.Run("FromOutside", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 		g, _ := futures.NewGroup(gcBG, p)
 		var visited atomic.Int64
 		var b gcBound
@@ -526,10 +503,10 @@ func TestGroupContractTreeWalkOnOneWorker(t *testing.T) {
 		assert.Empty(t, b.bad)
 	})
 	t.Run("InTask", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 		var visited atomic.Int64
 		var b gcBound
-		err := gcInTask(p, func(ctx context.Context) error {
+		err := futures.InTask(t, p, func(ctx context.Context) error {
 			g, _ := futures.NewGroup(ctx, p)
 			g.Go(gcWalk(g, root, &visited, &b))
 			return g.Wait()
@@ -555,7 +532,7 @@ func TestGroupContractChainTenThousandDeep(t *testing.T) {
 		}
 	}
 	t.Run("FromOutside", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 		g, _ := futures.NewGroup(gcBG, p)
 		var count atomic.Int32
 		g.Go(chain(g, depth, &count))
@@ -563,9 +540,9 @@ func TestGroupContractChainTenThousandDeep(t *testing.T) {
 		assert.Equal(t, int32(depth), count.Load())
 	})
 	t.Run("InTask", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 		var count atomic.Int32
-		require.NoError(t, gcInTask(p, func(ctx context.Context) error {
+		require.NoError(t, futures.InTask(t, p, func(ctx context.Context) error {
 			g, _ := futures.NewGroup(ctx, p)
 			g.Go(chain(g, depth, &count))
 			return g.Wait()
@@ -581,7 +558,7 @@ func TestGroupContractNestedGroupsTenThousandDeep(t *testing.T) {
 	if raceEnabledHint() {
 		depth = 3_000 // a goroutine per level; the race detector makes each dear
 	}
-	p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+	p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 	var deepest atomic.Int32
 	var level func(ctx context.Context, n int) error
 	level = func(ctx context.Context, n int) error {
@@ -596,7 +573,7 @@ func TestGroupContractNestedGroupsTenThousandDeep(t *testing.T) {
 		g.Go(func(ctx context.Context) error { return level(ctx, n-1) })
 		return g.Wait()
 	}
-	require.NoError(t, gcInTask(p, func(ctx context.Context) error { return level(ctx, depth) }))
+	require.NoError(t, futures.InTask(t, p, func(ctx context.Context) error { return level(ctx, depth) }))
 	assert.Equal(t, int32(1), deepest.Load())
 }
 
@@ -618,13 +595,13 @@ func raceEnabledHint() bool {
 // own tasks in the task's place.
 func TestGroupContractHelpingRunsOnlyTheGroupsTasks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(8))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(8))
 		lock := make(chan struct{}, 1) // a lock that synctest sees blocking
 		var strangerRan, otherGroupRan atomic.Int32
 		var own atomic.Int32
 		var other *futures.Group
 		var stranger *futures.Future[int]
-		err := gcInTask(p, func(ctx context.Context) error {
+		err := futures.InTask(t, p, func(ctx context.Context) error {
 			lock <- struct{}{}
 			// Queued ahead of the group's tasks, both need the lock.
 			stranger = futures.Submit(gcBG, p, func(context.Context) (int, error) {
@@ -670,7 +647,7 @@ func TestGroupContractHelpingRunsOnlyTheGroupsTasks(t *testing.T) {
 // adding tasks to a group, nested groups and Any included.
 func TestGroupContractPoolBoundAndWorkerIndexHold(t *testing.T) {
 	const workers = 2
-	p := gcNewPool(t, futures.WithWorkers(workers), futures.WithQueueSize(0))
+	p := futures.NewTestPool(t, futures.WithWorkers(workers), futures.WithQueueSize(0))
 	var b gcBound
 	work := func(ctx context.Context) { b.enter(ctx); runtime.Gosched(); b.leave(ctx) }
 	g, _ := futures.NewGroup(gcBG, p)
@@ -715,7 +692,7 @@ func TestGroupContractPoolBoundAndWorkerIndexHold(t *testing.T) {
 // task it runs the task in the caller's place instead.
 func TestGroupContractSubmitWaitsForRoomWithContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 		g, _ := futures.NewGroup(gcBG, p, futures.WithAllErrors())
 		gate := make(chan struct{})
 		g.Go(func(context.Context) error { <-gate; return nil })
@@ -731,7 +708,7 @@ func TestGroupContractSubmitWaitsForRoomWithContext(t *testing.T) {
 		assert.ErrorIs(t, f.Err(), context.DeadlineExceeded)
 		close(gate)
 		// From a task of the pool: no room, so it runs in the task's place.
-		err := gcInTask(p, func(ctx context.Context) error {
+		err := futures.InTask(t, p, func(ctx context.Context) error {
 			f := futures.Submit(ctx, g, func(context.Context) (int, error) { ran.Add(1); return 1, nil })
 			_, err := f.Result(ctx)
 			return err
@@ -746,7 +723,7 @@ func TestGroupContractSubmitWaitsForRoomWithContext(t *testing.T) {
 // once the group fails: the task would never run.
 func TestGroupContractSubmitStopsWaitingWhenTheGroupFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 		g, _ := futures.NewGroup(gcBG, p)
 		gate := make(chan struct{})
 		boom := errors.New("boom")
@@ -806,7 +783,7 @@ func TestGroupContractOnStoppedPool(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			p := gcNewPool(t, append([]futures.Option{futures.WithWorkers(2)}, c.opts...)...)
+			p := futures.NewTestPool(t, append([]futures.Option{futures.WithWorkers(2)}, c.opts...)...)
 			c.stop(t, p)
 			for _, all := range []bool{false, true} {
 				var opts []futures.GroupOption
@@ -837,7 +814,7 @@ func TestGroupContractOnStoppedPool(t *testing.T) {
 
 func TestGroupContractPoolShutdownNowDuring(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(1))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(1))
 		g, gctx := futures.NewGroup(gcBG, p)
 		sawDone := make(chan bool, 1)
 		g.Go(func(ctx context.Context) error {
@@ -867,7 +844,7 @@ func TestGroupContractPoolShutdownNowDuring(t *testing.T) {
 func TestGroupContractPoolBrokenDuring(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		initErr := errors.New("second worker cannot start")
-		p := gcNewPool(t, futures.WithWorkers(2), futures.WithQueueSize(4),
+		p := futures.NewTestPool(t, futures.WithWorkers(2), futures.WithQueueSize(4),
 			futures.WithInitializer(func(ctx context.Context) error {
 				if i, _ := futures.WorkerIndex(ctx); i == 1 {
 					return initErr
@@ -902,7 +879,7 @@ func TestGroupContractPoolBrokenDuring(t *testing.T) {
 // The pool's graceful Shutdown runs the held tasks of a group.
 func TestGroupContractPoolShutdownRunsHeldTasks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 		g, _ := futures.NewGroup(gcBG, p)
 		gate := make(chan struct{})
 		var ran atomic.Int32
@@ -924,7 +901,7 @@ func TestGroupContractPoolShutdownRunsHeldTasks(t *testing.T) {
 
 func TestGroupContractShutdownStopsTheGroupNotThePool(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(2))
+		p := futures.NewTestPool(t, futures.WithWorkers(2))
 		g, gctx := futures.NewGroup(gcBG, p)
 		gate := make(chan struct{})
 		var ran atomic.Int32
@@ -965,7 +942,7 @@ func TestGroupContractShutdownStopsTheGroupNotThePool(t *testing.T) {
 
 func TestGroupContractShutdownFromOwnTaskDoesNotWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1))
+		p := futures.NewTestPool(t, futures.WithWorkers(1))
 		g, _ := futures.NewGroup(gcBG, p)
 		res := make(chan error, 2)
 		g.Go(func(ctx context.Context) error {
@@ -986,7 +963,7 @@ func TestGroupContractShutdownFromOwnTaskDoesNotWait(t *testing.T) {
 // from a task of g itself.
 func TestGroupContractShutdownFromNestedGroupTaskDoesNotWait(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(2))
+		p := futures.NewTestPool(t, futures.WithWorkers(2))
 		g1, _ := futures.NewGroup(gcBG, p)
 		res := make(chan error, 1)
 		g1.Go(func(ctx1 context.Context) error {
@@ -1011,7 +988,7 @@ func TestGroupContractShutdownFromNestedGroupTaskDoesNotWait(t *testing.T) {
 // --- 7. Go after Wait; Wait twice, concurrently -----------------------------
 
 func TestGroupContractGoAfterWait(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(2))
+	p := futures.NewTestPool(t, futures.WithWorkers(2))
 	g, _ := futures.NewGroup(gcBG, p)
 	g.Go(gcNop)
 	require.NoError(t, g.Wait())
@@ -1081,7 +1058,7 @@ func TestGroupContractGoRacingWaitLosesNothing(t *testing.T) {
 }
 
 func TestGroupContractWaitConcurrentlyAndTwice(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(2), futures.WithQueueSize(1))
+	p := futures.NewTestPool(t, futures.WithWorkers(2), futures.WithQueueSize(1))
 	for round := range 100 {
 		g, _ := futures.NewGroup(gcBG, p)
 		var pending atomic.Int32 // tasks running
@@ -1121,7 +1098,7 @@ func TestGroupContractWaitConcurrentlyAndTwice(t *testing.T) {
 // --- 8. Bad input never panics -----------------------------------------------
 
 func TestGroupContractBadInputNeverPanics(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(1))
+	p := futures.NewTestPool(t, futures.WithWorkers(1))
 	var nilPool *futures.Pool
 	var zeroPool futures.Pool
 	var nilGroup *futures.Group
@@ -1214,7 +1191,7 @@ func TestGroupContractBadInputNeverPanics(t *testing.T) {
 // Submit or Map to a group with a nil fn or ctx fails the group, as Go with a
 // nil fn does: the caller may drop the future, but Wait reports it.
 func TestGroupContractInvalidSubmitFailsTheGroup(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(1))
+	p := futures.NewTestPool(t, futures.WithWorkers(1))
 	nilFn := func(context.Context, int) (int, error) { return 0, nil }
 	nilFn = nil
 	var nilCtx context.Context
@@ -1251,7 +1228,7 @@ func TestGroupContractInvalidSubmitFailsTheGroup(t *testing.T) {
 
 func TestGroupContractParentContextDone(t *testing.T) {
 	t.Run("Before", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1))
+		p := futures.NewTestPool(t, futures.WithWorkers(1))
 		cause := errors.New("parent gone")
 		parent, cancel := context.WithCancelCause(gcBG)
 		cancel(cause)
@@ -1274,7 +1251,7 @@ func TestGroupContractParentContextDone(t *testing.T) {
 	})
 	t.Run("During", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(1))
+			p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(1))
 			for _, opts := range [][]futures.GroupOption{nil, {futures.WithAllErrors()}} {
 				cause := errors.New("parent gone")
 				parent, cancel := context.WithCancelCause(gcBG)
@@ -1304,7 +1281,7 @@ func TestGroupContractParentContextDone(t *testing.T) {
 
 func TestGroupContractTryGoNeverWaits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(1))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(1))
 		g, _ := futures.NewGroup(gcBG, p)
 		var ran atomic.Int32
 		count := func(context.Context) error { ran.Add(1); return nil }
@@ -1330,8 +1307,8 @@ func TestGroupContractTryGoNeverWaits(t *testing.T) {
 		assert.Equal(t, int32(3), ran.Load())
 
 		// In a task, on a pool with no room: false, never run in place.
-		p1 := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
-		require.NoError(t, gcInTask(p1, func(ctx context.Context) error {
+		p1 := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		require.NoError(t, futures.InTask(t, p1, func(ctx context.Context) error {
 			g, _ := futures.NewGroup(ctx, p1)
 			if g.TryGo(count) {
 				return errors.New("TryGo took a task with no room")
@@ -1345,7 +1322,7 @@ func TestGroupContractTryGoNeverWaits(t *testing.T) {
 // --- Stats reconcile --------------------------------------------------------------
 
 func TestGroupContractStatsReconcile(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(2), futures.WithQueueSize(1))
+	p := futures.NewTestPool(t, futures.WithWorkers(2), futures.WithQueueSize(1))
 	for _, all := range []bool{false, true} {
 		var opts []futures.GroupOption
 		if all {
@@ -1381,29 +1358,8 @@ func TestGroupContractStatsReconcile(t *testing.T) {
 
 // --- Retention ---------------------------------------------------------------------
 
-type gcPayload [1 << 12]byte
-
-func gcCollected(x *gcPayload) <-chan struct{} {
-	ch := make(chan struct{})
-	runtime.AddCleanup(x, func(ch chan struct{}) { close(ch) }, ch)
-	return ch
-}
-
-func gcRequireCollected(t *testing.T, done <-chan struct{}, what string) {
-	t.Helper()
-	for range 50 {
-		runtime.GC()
-		select {
-		case <-done:
-			return
-		case <-time.After(10 * time.Millisecond): // cleanups run asynchronously
-		}
-	}
-	t.Fatalf("%s was not collected", what)
-}
-
 // gcHolding returns a task whose closure holds x.
-func gcHolding(x *gcPayload, gate <-chan struct{}) func(context.Context) error {
+func gcHolding(x *futures.Payload, gate <-chan struct{}) func(context.Context) error {
 	return func(context.Context) error {
 		<-gate
 		_ = x[0]
@@ -1411,7 +1367,7 @@ func gcHolding(x *gcPayload, gate <-chan struct{}) func(context.Context) error {
 	}
 }
 
-type gcPayloadError struct{ x *gcPayload }
+type gcPayloadError struct{ x *futures.Payload }
 
 func (e *gcPayloadError) Error() string { return "payload error" }
 
@@ -1419,88 +1375,85 @@ func TestGroupContractRetention(t *testing.T) {
 	open := make(chan struct{})
 	close(open)
 	t.Run("CompletedTaskClosure", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1))
+		p := futures.NewTestPool(t, futures.WithWorkers(1))
 		g, gctx := futures.NewGroup(gcBG, p)
-		x := new(gcPayload)
-		gone := gcCollected(x)
+		x := new(futures.Payload)
+		gone := futures.Collected(x)
 		g.Go(gcHolding(x, open))
 		x = nil
 		require.NoError(t, g.Wait())
-		gcRequireCollected(t, gone, "the closure of a completed group task")
+		futures.RequireCollected(t, gone, "the closure of a completed group task")
 		runtime.KeepAlive(g)
 		runtime.KeepAlive(gctx)
 	})
 	t.Run("FlushedTaskClosure", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 		g, _ := futures.NewGroup(gcBG, p)
 		gate := make(chan struct{})
 		started := make(chan struct{})
 		g.Go(func(context.Context) error { close(started); <-gate; return errors.New("fail") })
 		<-started
-		x := new(gcPayload)
-		gone := gcCollected(x)
+		x := new(futures.Payload)
+		gone := futures.Collected(x)
 		g.Go(gcHolding(x, open)) // held, then flushed by the failure
 		x = nil
 		close(gate)
 		require.Error(t, g.Wait())
-		gcRequireCollected(t, gone, "the closure of a task that never ran")
+		futures.RequireCollected(t, gone, "the closure of a task that never ran")
 		runtime.KeepAlive(g)
 	})
 	t.Run("RefusedTryGoClosure", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 		g, _ := futures.NewGroup(gcBG, p)
-		gate := make(chan struct{})
-		started := make(chan struct{})
-		g.Go(func(context.Context) error { close(started); <-gate; return nil })
-		<-started
-		x := new(gcPayload)
-		gone := gcCollected(x)
+		_, release := futures.HoldWorker(t, g)
+		x := new(futures.Payload)
+		gone := futures.Collected(x)
 		require.False(t, g.TryGo(gcHolding(x, open)))
 		x = nil
-		gcRequireCollected(t, gone, "the closure of a refused TryGo")
-		close(gate)
+		futures.RequireCollected(t, gone, "the closure of a refused TryGo")
+		release()
 		require.NoError(t, g.Wait())
 	})
 	t.Run("GroupAndItsErrorAfterWait", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(2))
+		p := futures.NewTestPool(t, futures.WithWorkers(2))
 		parent, cancel := context.WithCancel(gcBG) // lives on: it must not keep the group
 		defer cancel()
-		x := new(gcPayload)
-		goneX := gcCollected(x)
+		x := new(futures.Payload)
+		goneX := futures.Collected(x)
 		groupGone := func() <-chan struct{} {
 			g, _ := futures.NewGroup(parent, p)
 			ch := make(chan struct{})
 			runtime.AddCleanup(g, func(ch chan struct{}) { close(ch) }, ch)
 			err := &gcPayloadError{x: x}
 			g.Go(func(context.Context) error { return err })
-			futures.Submit(gcBG, g, func(context.Context) (*gcPayload, error) { return new(gcPayload), nil })
+			futures.Submit(gcBG, g, func(context.Context) (*futures.Payload, error) { return new(futures.Payload), nil })
 			_ = g.Wait()
 			return ch
 		}()
 		x = nil
-		gcRequireCollected(t, goneX, "a failed task's error, once its group is dropped")
-		gcRequireCollected(t, groupGone, "a waited-for group, by its pool or parent")
+		futures.RequireCollected(t, goneX, "a failed task's error, once its group is dropped")
+		futures.RequireCollected(t, groupGone, "a waited-for group, by its pool or parent")
 		runtime.KeepAlive(p)
 	})
 	t.Run("HelpedTaskClosure", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
-		x := new(gcPayload)
-		gone := gcCollected(x)
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		x := new(futures.Payload)
+		gone := futures.Collected(x)
 		fn := gcHolding(x, open)
 		x = nil
-		require.NoError(t, gcInTask(p, func(ctx context.Context) error {
+		require.NoError(t, futures.InTask(t, p, func(ctx context.Context) error {
 			g, _ := futures.NewGroup(ctx, p)
 			g.Go(fn)
 			return g.Wait()
 		}))
 		fn = nil
-		gcRequireCollected(t, gone, "the closure of a task run by a helping Wait")
+		futures.RequireCollected(t, gone, "the closure of a task run by a helping Wait")
 	})
 	t.Run("AnyClosures", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(2))
-		x := new(gcPayload)
-		gone := gcCollected(x)
-		loser := func(x *gcPayload) func(ctx context.Context) (int, error) {
+		p := futures.NewTestPool(t, futures.WithWorkers(2))
+		x := new(futures.Payload)
+		gone := futures.Collected(x)
+		loser := func(x *futures.Payload) func(ctx context.Context) (int, error) {
 			return func(ctx context.Context) (int, error) { <-ctx.Done(); return len(x), ctx.Err() }
 		}(x)
 		x = nil
@@ -1508,7 +1461,7 @@ func TestGroupContractRetention(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 3, v)
 		loser = nil
-		gcRequireCollected(t, gone, "the closure of Any's loser")
+		futures.RequireCollected(t, gone, "the closure of Any's loser")
 	})
 }
 
@@ -1518,7 +1471,7 @@ func TestGroupContractRetention(t *testing.T) {
 // and run its OnDone callbacks: a caller that gathers results in OnDone reads
 // them after Wait without a race.
 func TestGroupContractFuturesFullyCompleteWhenWaitReturns(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(2))
+	p := futures.NewTestPool(t, futures.WithWorkers(2))
 	missedCallback, openDone := 0, 0
 	rounds := 20000
 	if raceEnabledHint() {
@@ -1563,7 +1516,7 @@ func TestGroupContractFuturesFullyCompleteWhenWaitReturns(t *testing.T) {
 // give up after a while, does not deadlock a pool of one worker.
 func TestGroupContractWaitFromAGoroutineOfTheMakerHelps(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 		var b gcBound
 		f := futures.Submit(gcBG, p, func(ctx context.Context) (int, error) {
 			g, _ := futures.NewGroup(ctx, p)
@@ -1596,7 +1549,7 @@ func TestGroupContractWaitFromAGoroutineOfTheMakerHelps(t *testing.T) {
 
 func TestGroupContractGroupOnGroupBelongsToTheNewGroupOnly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(2))
+		p := futures.NewTestPool(t, futures.WithWorkers(2))
 		g1, _ := futures.NewGroup(gcBG, p)
 		g2, _ := futures.NewGroup(gcBG, g1)
 		gate := make(chan struct{})
@@ -1619,7 +1572,7 @@ func TestGroupContractGroupOnGroupBelongsToTheNewGroupOnly(t *testing.T) {
 func TestAnyContractFirstSuccessCancelsTheOthers(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(2), futures.WithQueueSize(8))
+		p := futures.NewTestPool(t, futures.WithWorkers(2), futures.WithQueueSize(8))
 		gate := make(chan struct{})
 		var ctxs [4]context.Context
 		loserCause := make(chan error, 1)
@@ -1663,7 +1616,7 @@ func TestAnyContractFirstSuccessCancelsTheOthers(t *testing.T) {
 }
 
 func TestAnyContractAllFail(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(2))
+	p := futures.NewTestPool(t, futures.WithWorkers(2))
 	e0, e1 := errors.New("e0"), errors.New("e1")
 	boom := errors.New("boom")
 	v, err := futures.Any(gcBG, p,
@@ -1691,7 +1644,7 @@ func TestAnyContractAllFail(t *testing.T) {
 }
 
 func TestAnyContractBadInput(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(1))
+	p := futures.NewTestPool(t, futures.WithWorkers(1))
 	var zeroPool futures.Pool
 	var zeroGroup futures.Group
 	ok := func(context.Context) (int, error) { return 1, nil }
@@ -1723,7 +1676,7 @@ func TestAnyContractBadInput(t *testing.T) {
 
 func TestAnyContractContextDone(t *testing.T) {
 	t.Run("Before", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1))
+		p := futures.NewTestPool(t, futures.WithWorkers(1))
 		cause := errors.New("gone")
 		ctx, cancel := context.WithCancelCause(gcBG)
 		cancel(cause)
@@ -1736,7 +1689,7 @@ func TestAnyContractContextDone(t *testing.T) {
 	})
 	t.Run("During", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(4))
+			p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(4))
 			cause := errors.New("gone")
 			ctx, cancel := context.WithCancelCause(gcBG)
 			var queuedRan atomic.Int32
@@ -1765,7 +1718,7 @@ func TestAnyContractContextDone(t *testing.T) {
 // With ctx done before the call, Any returns context.Cause of ctx, as when
 // it ends during the wait, and runs nothing.
 func TestAnyContractContextDoneBeforeReturnsItsCause(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(1))
+	p := futures.NewTestPool(t, futures.WithWorkers(1))
 	cause := errors.New("gone")
 	ctx, cancel := context.WithCancelCause(gcBG)
 	cancel(cause)
@@ -1782,10 +1735,10 @@ func TestAnyContractContextDoneBeforeReturnsItsCause(t *testing.T) {
 // From a task, on one worker with no queue: Any runs the functions in the
 // task's place, one at a time, without deadlock.
 func TestAnyContractFromTaskOnOneWorker(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+	p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
 	var b gcBound
 	var after atomic.Int32
-	err := gcInTask(p, func(ctx context.Context) error {
+	err := futures.InTask(t, p, func(ctx context.Context) error {
 		v, err := futures.Any(ctx, p,
 			func(ctx context.Context) (int, error) { b.enter(ctx); b.leave(ctx); return 0, errors.New("a") },
 			func(ctx context.Context) (int, error) {
@@ -1823,7 +1776,7 @@ func TestAnyContractFromTaskOnOneWorker(t *testing.T) {
 // before a0c54b7 made a success cancel the others at once.)
 func TestAnyContractHedgedFromTaskReturnsFirstSuccess(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(2), futures.WithQueueSize(4))
+		p := futures.NewTestPool(t, futures.WithWorkers(2), futures.WithQueueSize(4))
 		holdGate := make(chan struct{})
 		holdStarted := make(chan struct{})
 		futures.Submit(gcBG, p, func(context.Context) (int, error) { close(holdStarted); <-holdGate; return 0, nil })
@@ -1859,7 +1812,7 @@ func TestAnyContractHedgedFromTaskReturnsFirstSuccess(t *testing.T) {
 func TestAnyContractOnGroup(t *testing.T) {
 	t.Run("WaitWaitsForLosers", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			p := gcNewPool(t, futures.WithWorkers(2))
+			p := futures.NewTestPool(t, futures.WithWorkers(2))
 			g, _ := futures.NewGroup(gcBG, p)
 			gate := make(chan struct{})
 			loserStarted := make(chan struct{})
@@ -1884,7 +1837,7 @@ func TestAnyContractOnGroup(t *testing.T) {
 		})
 	})
 	t.Run("FailuresAreAnys", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(2))
+		p := futures.NewTestPool(t, futures.WithWorkers(2))
 		g, gctx := futures.NewGroup(gcBG, p)
 		_, err := futures.Any(gcBG, g,
 			func(context.Context) (int, error) { return 0, errors.New("a") },
@@ -1895,8 +1848,8 @@ func TestAnyContractOnGroup(t *testing.T) {
 		assert.NoError(t, g.Wait())
 	})
 	t.Run("InTaskOnOneWorker", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
-		require.NoError(t, gcInTask(p, func(ctx context.Context) error {
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		require.NoError(t, futures.InTask(t, p, func(ctx context.Context) error {
 			g, _ := futures.NewGroup(ctx, p)
 			v, err := futures.Any(ctx, g,
 				func(context.Context) (int, error) { return 0, errors.New("a") },
@@ -1908,7 +1861,7 @@ func TestAnyContractOnGroup(t *testing.T) {
 		}))
 	})
 	t.Run("FailedGroup", func(t *testing.T) {
-		p := gcNewPool(t, futures.WithWorkers(1))
+		p := futures.NewTestPool(t, futures.WithWorkers(1))
 		g, _ := futures.NewGroup(gcBG, p)
 		boom := errors.New("boom")
 		g.Go(func(context.Context) error { return boom })
@@ -1929,7 +1882,7 @@ func TestAnyContractOnGroup(t *testing.T) {
 
 // Any starts no goroutine and leaves none behind.
 func TestAnyContractLeavesNoGoroutine(t *testing.T) {
-	p := gcNewPool(t, futures.WithWorkers(2))
+	p := futures.NewTestPool(t, futures.WithWorkers(2))
 	// Start the workers first.
 	for range 4 {
 		futures.Submit(gcBG, p, func(context.Context) (int, error) { return 0, nil })

@@ -30,15 +30,16 @@ func newPool(t *testing.T, opts ...Option) *Pool {
 	return p
 }
 
-// holdWorker occupies one worker of p with a task that returns 1 once release
-// is called, and returns when that task has started. release may be called
-// more than once. It is also called at cleanup, before the pool made by
-// newPool is closed, so that a test that fails early does not hang.
-func holdWorker(t *testing.T, p *Pool) (f *Future[int], release func()) {
+// holdWorker occupies one worker of ex's pool with a task of ex that returns 1
+// once release is called, and returns when that task has started. release
+// may be called more than once. It is also called at cleanup, before the
+// pool made by newPool is closed, so that a test that fails early does not
+// hang.
+func holdWorker(t *testing.T, ex Executor) (f *Future[int], release func()) {
 	t.Helper()
 	started := make(chan struct{})
 	unblock := make(chan struct{})
-	f = Submit(context.Background(), p, func(context.Context) (int, error) {
+	f = Submit(context.Background(), ex, func(context.Context) (int, error) {
 		close(started)
 		<-unblock
 		return 1, nil
