@@ -331,61 +331,53 @@ func nothing(context.Context) error { return nil }
 // same reason group-go's B/op counts, beside the task's own 80 bytes, the
 // resizing of the queue's ring as the tasks held beyond its size come and go.
 func BenchmarkGroup(b *testing.B) {
-	for _, n := range workerCounts {
-		b.Run(fmt.Sprintf("impl=group-go/workers=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			p := benchPool(b, n)
-			g, _ := NewGroup(context.Background(), p)
-			for b.Loop() {
-				g.Go(nothing)
-			}
-			b.StartTimer() // b.Loop stopped it
-			if err := g.Wait(); err != nil {
-				b.Fatal(err)
-			}
-		})
-		b.Run(fmt.Sprintf("impl=pool-submit/workers=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			p := benchPool(b, n)
-			ctx := context.Background()
-			for b.Loop() {
-				Submit(ctx, p, trivial)
-			}
-			b.StartTimer()
-			if err := p.Close(); err != nil {
-				b.Fatal(err)
-			}
-		})
-		b.Run(fmt.Sprintf("impl=pool-submit-wg/workers=%d", n), func(b *testing.B) {
+	bg := context.Background()
+	// Each impl starts a batch on p and returns how to add a task to it and
+	// how to wait for the batch.
+	impls := []struct {
+		name  string
+		start func(p *Pool) (add func(), wait func() error)
+	}{
+		{"group-go", func(p *Pool) (func(), func() error) {
+			g, _ := NewGroup(bg, p)
+			return func() { g.Go(nothing) }, g.Wait
+		}},
+		{"pool-submit", func(p *Pool) (func(), func() error) {
+			return func() { Submit(bg, p, trivial) }, p.Close
+		}},
+		{"pool-submit-wg", func(p *Pool) (func(), func() error) {
 			// What a group saves its user: Submit into the pool,
 			// counting the batch in a sync.WaitGroup to wait for it.
-			b.ReportAllocs()
-			p := benchPool(b, n)
-			ctx := context.Background()
 			var wg sync.WaitGroup
 			fn := func(context.Context) (int, error) {
 				wg.Done()
 				return 1, nil
 			}
-			for b.Loop() {
+			add := func() {
 				wg.Add(1)
-				Submit(ctx, p, fn)
+				Submit(bg, p, fn)
 			}
-			b.StartTimer()
-			wg.Wait()
-		})
-		b.Run(fmt.Sprintf("impl=group-submit/workers=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			p := benchPool(b, n)
-			g, ctx := NewGroup(context.Background(), p)
-			for b.Loop() {
-				Submit(ctx, g, trivial)
-			}
-			b.StartTimer()
-			if err := g.Wait(); err != nil {
-				b.Fatal(err)
-			}
-		})
+			return add, func() error { wg.Wait(); return nil }
+		}},
+		{"group-submit", func(p *Pool) (func(), func() error) {
+			g, ctx := NewGroup(bg, p)
+			return func() { Submit(ctx, g, trivial) }, g.Wait
+		}},
+	}
+	for _, n := range workerCounts {
+		for _, im := range impls {
+			b.Run(fmt.Sprintf("impl=%s/workers=%d", im.name, n), func(b *testing.B) {
+				b.ReportAllocs()
+				add, wait := im.start(benchPool(b, n))
+				for b.Loop() {
+					add()
+				}
+				b.StartTimer() // b.Loop stopped it
+				if err := wait(); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
 	}
 }
 
