@@ -1,7 +1,6 @@
 package futures
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"iter"
@@ -64,30 +63,13 @@ type mapper[In, Out any] struct {
 func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In],
 	fn func(context.Context, In) (Out, error), opts []MapOption) (*mapper[In, Out], error) {
 	p, g, err := executorOf(ex)
-	if ctx == nil {
-		err = errNilContext
-	}
-	if p == nil {
+	if err != nil {
+		if ctx == nil {
+			return nil, errNilContext
+		}
 		return nil, err
 	}
-	o := mapOptions{buffer: 2 * p.queue.max}
-	switch {
-	case err != nil:
-	case inputs == nil:
-		err = invalidf("Map: nil input sequence")
-	case fn == nil:
-		err = errNilFunc
-	}
-	for _, opt := range opts {
-		if opt == nil {
-			err = cmp.Or(err, invalidf("nil MapOption"))
-			continue
-		}
-		opt.applyMap(&o)
-	}
-	if o.buffer < 1 {
-		err = cmp.Or(err, invalidf("WithBuffer(%d): need a buffer of at least 1", o.buffer))
-	}
+	o, err := mapOptionsOf(ctx, p, inputs, fn, opts)
 	if err != nil {
 		if g != nil {
 			// An invalid Map on a group fails it, as a nil fn to Go
@@ -99,6 +81,31 @@ func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In
 	// A pool that is shut down refuses the first submission, if there is
 	// one: run yields its error then. An empty input yields nothing.
 	return &mapper[In, Out]{ctx: ctx, p: p, g: g, fn: fn, buffer: o.buffer}, nil
+}
+
+// mapOptionsOf returns the options of a Map on p, or the error of an invalid
+// one.
+func mapOptionsOf[In, Out any](ctx context.Context, p *Pool, inputs iter.Seq[In],
+	fn func(context.Context, In) (Out, error), opts []MapOption) (mapOptions, error) {
+	o := mapOptions{buffer: 2 * p.queue.max}
+	switch {
+	case ctx == nil:
+		return o, errNilContext
+	case inputs == nil:
+		return o, invalidf("Map: nil input sequence")
+	case fn == nil:
+		return o, errNilFunc
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			return o, invalidf("nil MapOption")
+		}
+		opt.applyMap(&o)
+	}
+	if o.buffer < 1 {
+		return o, invalidf("WithBuffer(%d): need a buffer of at least 1", o.buffer)
+	}
+	return o, nil
 }
 
 func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) {
