@@ -179,8 +179,7 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 		return &Future[T]{p: p, g: g, body: funcCaller[T](fn), ctx: newTaskContext(ctx)}, nil
 	}
 	if g != nil && err != errGroupDone {
-		// An invalid task of a group fails it, as a nil fn to Go does.
-		g.fail(err, false)
+		g.failInvalid(err)
 	}
 	// Complete f without abort, which would count it in p's Stats: an
 	// invalid submission does not reach the pool. f.p is kept, if known,

@@ -259,16 +259,17 @@ func (g *Group) newTask(fn func(ctx context.Context) error, try bool) *goTask {
 	if g.usable() != nil {
 		return nil
 	}
-	if fn == nil {
-		g.fail(errNilFunc, false)
-		return nil
-	}
 	if !g.add() {
 		if !try {
 			g.mu.Lock()
 			g.late = errGroupDone
 			g.mu.Unlock()
 		}
+		return nil
+	}
+	if fn == nil {
+		g.fail(errNilFunc, false)
+		g.release()
 		return nil
 	}
 	t := &goTask{g: g, fn: fn, ctx: taskContext{Context: &g.ctx}}
@@ -279,6 +280,17 @@ func (g *Group) newTask(fn func(ctx context.Context) error, try bool) *goTask {
 		return nil
 	}
 	return t
+}
+
+// failInvalid fails the group with err, the error of an invalid Submit or
+// Map on it, as a nil fn fails Go, while the group takes tasks. Once it takes
+// no more, the call is refused as any other would be, and its caller alone
+// learns of it.
+func (g *Group) failInvalid(err error) {
+	if g.add() {
+		g.fail(err, false)
+		g.release()
+	}
 }
 
 // queued tells a waiter that helps, if any, that a task of the group is
@@ -298,7 +310,7 @@ func (g *Group) queued() {
 // returns, the group takes no more tasks (see [Group.Go]), every future of
 // the group is complete, its Done channel closed and its [Future.OnDone]
 // callbacks run, and the group's context is done. Later calls return the
-// same error, with those of any tasks refused since.
+// same error, with that of any Go since.
 //
 // Wait returns only once the group's tasks have, so called from a task of
 // the group, or from an OnDone callback of one of its futures, it waits for

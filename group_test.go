@@ -412,6 +412,24 @@ func TestGroupGoAfterWait(t *testing.T) {
 	assert.Zero(t, runs.Load())
 }
 
+// TestGroupInvalidCallsAfterWait checks that bad input after Wait is refused
+// as any call is then: Go's refusal is reported by the next Wait, while
+// Submit and Map tell their caller and leave the group's outcome as it was.
+func TestGroupInvalidCallsAfterWait(t *testing.T) {
+	p := newPool(t)
+	bg := context.Background()
+	g, _ := NewGroup(bg, p)
+	require.NoError(t, g.Wait())
+	assert.ErrorIs(t, Submit[int](bg, g, nil).Err(), ErrInvalidOption)
+	_, err := MapSlice[int, int](bg, g, []int{1}, nil)
+	assert.ErrorIs(t, err, ErrInvalidOption)
+	require.NoError(t, g.Wait(), "an invalid Submit or Map after Wait changed the group's outcome")
+	g.Go(nil)
+	err = g.Wait()
+	assert.ErrorIs(t, err, ErrShutdown)
+	assert.NotErrorIs(t, err, ErrInvalidOption, "Go after Wait is refused, whatever its fn")
+}
+
 // TestGroupGoRacingWait checks, over many rounds, that a Go racing Wait from
 // another goroutine either is waited for or is reported by the next Wait:
 // no task slips past Wait, and none is lost.

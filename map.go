@@ -72,9 +72,7 @@ func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In
 	o, err := mapOptionsOf(ctx, p, inputs, fn, opts)
 	if err != nil {
 		if g != nil {
-			// An invalid Map on a group fails it, as a nil fn to Go
-			// does.
-			g.fail(err, false)
+			g.failInvalid(err)
 		}
 		return nil, err
 	}
