@@ -3,6 +3,7 @@ package futures
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 )
 
 // errAnyDone is the cause of the context of Any's functions once one has
@@ -49,6 +50,9 @@ func Any[T any](ctx context.Context, ex Executor, fns ...func(context.Context) (
 	}
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(errAnyDone)
+	// first is the index of the first function to succeed, or -1.
+	var first atomic.Int64
+	first.Store(-1)
 	fs := make([]*Future[T], 0, len(fns))
 	defer func() {
 		// Those that have not started never will.
@@ -56,16 +60,17 @@ func Any[T any](ctx context.Context, ex Executor, fns ...func(context.Context) (
 			f.Cancel()
 		}
 	}()
-	for _, fn := range fns {
-		if f := won(fs); f != nil {
-			return f.val, nil
+	for i, fn := range fns {
+		if actx.Err() != nil {
+			// One has succeeded, or ctx is done: submit no more.
+			break
 		}
 		if call := fn; call != nil {
 			// Cancel the others as soon as fn succeeds, before its
 			// worker takes another task.
 			fn = func(ctx context.Context) (T, error) {
 				v, err := call(ctx)
-				if err == nil {
+				if err == nil && first.CompareAndSwap(-1, int64(i)) {
 					cancel(errAnyDone)
 				}
 				return v, err
@@ -78,38 +83,25 @@ func Any[T any](ctx context.Context, ex Executor, fns ...func(context.Context) (
 		}
 		fs = append(fs, f)
 	}
-	pending := fs
-	for {
-		if f := won(fs); f != nil {
-			return f.val, nil
-		}
-		var err error
-		if _, pending, err = Wait(ctx, pending, FirstCompleted); err != nil {
-			return zero, err
-		}
-		if len(pending) == 0 {
-			if f := won(fs); f != nil {
-				return f.val, nil
-			}
-			if ctx.Err() != nil {
-				// They may have failed for it: its cause says why.
-				return zero, context.Cause(ctx)
-			}
-			errs := make([]error, len(fs))
-			for i, f := range fs {
-				errs[i] = f.err
-			}
-			return zero, errors.Join(errs...)
-		}
+	// Until every function is complete, or actx ends: at the first
+	// success, or with ctx. From a task, it runs those still queued in
+	// the task's place.
+	_ = waitAll(actx, fs)
+	if i := first.Load(); i >= 0 {
+		// fs[i] is there: the loop appends every future it submits
+		// before it looks at actx again. It completes as its function
+		// returns.
+		f := fs[i]
+		<-f.Done()
+		return f.val, nil
 	}
-}
-
-// won returns the first of fs to have finished with a nil error, or nil.
-func won[T any](fs []*Future[T]) *Future[T] {
-	for _, f := range fs {
-		if State(f.state.Load()) == Finished && f.err == nil {
-			return f
-		}
+	if ctx.Err() != nil {
+		// They may have failed for it: its cause says why.
+		return zero, context.Cause(ctx)
 	}
-	return nil
+	errs := make([]error, len(fs))
+	for i, f := range fs {
+		errs[i] = f.err
+	}
+	return zero, errors.Join(errs...)
 }

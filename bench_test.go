@@ -2,6 +2,7 @@ package futures
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -408,6 +409,29 @@ func BenchmarkGroupHelp(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*held), "ns/task")
+		})
+	}
+}
+
+// BenchmarkAny measures Any over functions that all fail, per function: the
+// cost is to be the same however many there are.
+func BenchmarkAny(b *testing.B) {
+	errFail := errors.New("fail")
+	fail := func(context.Context) (int, error) { return 0, errFail }
+	for _, n := range []int{100, 10_000} {
+		b.Run(fmt.Sprintf("fns=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			p := benchPool(b, 2)
+			fns := make([]func(context.Context) (int, error), n)
+			for i := range fns {
+				fns[i] = fail
+			}
+			for b.Loop() {
+				if _, err := Any(context.Background(), p, fns...); !errors.Is(err, errFail) {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/fn")
 		})
 	}
 }

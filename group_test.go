@@ -782,6 +782,19 @@ func TestAny(t *testing.T) {
 			require.ErrorIs(t, err, cause)
 		}
 	})
+	t.Run("first in time", func(t *testing.T) {
+		// The first function succeeds too, but only once the second
+		// has: Any returns the second's value.
+		p := newPool(t, WithWorkers(2))
+		for range 100 {
+			v, err := Any(ctx, p, func(ctx context.Context) (int, error) {
+				<-ctx.Done() // the second has succeeded
+				return 0, nil
+			}, func(context.Context) (int, error) { return 1, nil })
+			require.NoError(t, err)
+			require.Equal(t, 1, v, "Any returned a later success")
+		}
+	})
 	t.Run("queued losers never run", func(t *testing.T) {
 		p := newPool(t, WithWorkers(1))
 		var runs atomic.Int32
