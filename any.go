@@ -23,10 +23,16 @@ var errAnyDone = errors.New("futures: Any has its result")
 // joined with [errors.Join], in the order of fns, so that the error matches
 // each of theirs. If ctx is done before one succeeds, Any returns the zero
 // value and [context.Cause] of ctx instead, even if the last of them failed
-// meanwhile, and cancels the functions as above. Any starts no
-// goroutine. Called from a task of ex's pool with the task's context, it
-// submits and waits as [Submit] and [Wait] do from a task, so it cannot
-// deadlock the pool.
+// meanwhile, and cancels the functions as above. Any starts no goroutine.
+//
+// The functions run as workers are free for them, in the order of fns: to
+// hedge, give ex a free worker for each function, or a slow one may hold up
+// the rest. Called from a task of ex's pool with the task's context, Any
+// submits as [Submit] does from a task, so it cannot deadlock the pool, and
+// runs those functions still queued in the task's place, one at a time, in
+// order, as [Wait] with [FirstCompleted] does: it returns at the first
+// success in time, whichever worker runs it, and takes time linear in the
+// number of functions.
 //
 // On a [Group], the functions' tasks belong to the group, which waits for
 // them, but their failures are Any's, not the group's.
@@ -76,17 +82,21 @@ func Any[T any](ctx context.Context, ex Executor, fns ...func(context.Context) (
 				return v, err
 			}
 		}
-		f, err := newFuture(actx, ex, fn)
-		if err == nil {
+		var f *Future[T]
+		if fn == nil {
+			// Its failure is Any's, not the group's: it never reaches
+			// the group, as a function that fails at once would not.
+			f = &Future[T]{err: errNilFunc}
+			f.finish(Finished)
+		} else if f, _ = newFuture(actx, ex, fn); f.p != nil && !f.complete() {
 			f.flags.Or(quiet)
 			f.p.submit(actx, f)
 		}
 		fs = append(fs, f)
 	}
 	// Until every function is complete, or actx ends: at the first
-	// success, or with ctx. From a task, it runs those still queued in
-	// the task's place.
-	_ = waitAll(actx, fs)
+	// success, or with ctx.
+	_ = waitAnyOf(actx, fs)
 	if i := first.Load(); i >= 0 {
 		// fs[i] is there: the loop appends every future it submits
 		// before it looks at actx again. It completes as its function
@@ -104,4 +114,60 @@ func Any[T any](ctx context.Context, ex Executor, fns ...func(context.Context) (
 		errs[i] = f.err
 	}
 	return zero, errors.Join(errs...)
+}
+
+// waitAnyOf waits until every future of fs is complete or ctx is done, as
+// waitAll does. Called from a task, it first runs the futures still queued,
+// in order, in the task's place; only then does it wait, for them all at
+// once. Waiting for one future at a time would wait for a function that
+// runs on another worker until its context ends, while the one that would
+// end it by succeeding sits in the queue behind the waiter.
+//
+// It is linear in fs: a future it has passed is complete or running, and
+// never queued again, so each is looked at once; and the last wait registers
+// on each future once, but for a wait cut short when the task's place comes
+// back, after which the pass goes on where it stopped.
+func waitAnyOf[T any](ctx context.Context, fs []*Future[T]) error {
+	c, w := taskIn(ctx)
+	if w == nil {
+		return waitAll(ctx, fs)
+	}
+	for i := 0; ; {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		lent := false
+		for ; i < len(fs); i++ {
+			f := fs[i]
+			if f.p != w.pool || !f.pending() {
+				continue
+			}
+			r, err := help(ctx, c, w, f)
+			if err != nil {
+				return err
+			}
+			if r == placeLent {
+				lent = true
+				break
+			}
+			if ctx.Err() != nil {
+				// The function it ran succeeded: Any has its result.
+				return context.Cause(ctx)
+			}
+		}
+		if !lent {
+			return waitFor(ctx, fs, AllCompleted, nil)
+		}
+		// Another goroutine with the task's context runs a task in its
+		// place: wait for the place to come back, then go on.
+		freed := w.watchFor(c)
+		if freed == nil {
+			continue
+		}
+		err := waitFor(ctx, fs, AllCompleted, freed)
+		w.unwatchPlace()
+		if err != errRetry {
+			return err
+		}
+	}
 }

@@ -207,7 +207,9 @@ func ExampleAny() {
 	}))
 	defer fast.Close()
 
-	pool, err := futures.New()
+	// A hedge needs a worker for each of its functions at once: with fewer,
+	// the fast replica would wait behind the slow one.
+	pool, err := futures.New(futures.WithWorkers(2))
 	if err != nil {
 		log.Fatal(err)
 	}
