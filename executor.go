@@ -72,6 +72,10 @@ type taskContext struct {
 	// returned is set once the task has returned: its context then lets
 	// no one help (see help.go), and is no longer the pool's own.
 	returned atomic.Bool
+	// served says the task runs on its worker's own goroutine, rather
+	// than in a place lent to it; written by that goroutine before the
+	// task starts, and read by it alone.
+	served bool
 }
 
 func (c *taskContext) Value(key any) any {

@@ -143,12 +143,14 @@ func Submit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T
 // a broken pool). On error it returns a nil Future, and fn never runs. With a
 // queue of size 0 (see [WithQueueSize]) there is room only when a worker is
 // waiting for a task at that moment, which a new or a busy pool may not have.
+// As with Submit, a task that could never run, as ctx is done or its group
+// has stopped, takes no room: its future is returned already [Cancelled].
 func TrySubmit[T any](ctx context.Context, ex Executor, fn func(context.Context) (T, error)) (*Future[T], error) {
 	f, err := newFuture(ctx, ex, fn)
 	if err != nil {
 		return nil, err
 	}
-	if err := f.p.trySubmit(f); err != nil {
+	if err := f.p.trySubmit(ctx, f); err != nil {
 		f.p.rejected.Add(1)
 		if f.g != nil {
 			// The caller has the error: the group need not.
@@ -461,6 +463,7 @@ func (f *Future[T]) start(w *worker) bool {
 		var zero T
 		w.failed.Add(1)
 		f.val, f.err = zero, ErrGoexit
+		w.goexit(&f.ctx)
 		f.finish(Finished)
 	}()
 	pe := catch(func() { f.val, f.err = f.body.call(&f.ctx) })

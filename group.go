@@ -14,15 +14,23 @@ import (
 // ([Submit], [TrySubmit], [Map], [MapSlice]); [Group.Wait] waits for all of
 // them and returns the first failure.
 //
-// A task fails if it returns an error, panics (a [*PanicError]), calls
-// runtime.Goexit ([ErrGoexit]), or never runs for a reason other than the
-// group's own failure: its pool was shut down or broken, or the group's
-// context ended before it started. A future cancelled with [Future.Cancel]
-// is not a failure. The first failure cancels the group's context, with the
-// failure as its cause (see [context.Cause]): running tasks see their context
-// done, and the tasks still queued never run (their futures end [Cancelled]).
-// [WithAllErrors] runs every task instead and reports every failure. A
-// group never loses a failure: Wait reports it.
+// A task fails the group if it returns an error, panics (a [*PanicError]),
+// calls runtime.Goexit ([ErrGoexit]), or never runs because its pool was
+// shut down or broken. A task that never runs because it was cancelled is no
+// failure: by [Future.Cancel], by the end of the context it was submitted
+// with (whichever goroutine gets to it first), or because the group stopped.
+// The end of the group's parent context (the ctx given to [NewGroup]) while
+// a task of the group is not complete, or as one is added, is a failure of
+// the group at that moment, with an error matching [ErrCancelled] and
+// [context.Cause] of the parent; it comes before whatever the tasks return
+// afterwards.
+//
+// The first failure cancels the group's context, with the failure as its
+// cause (see [context.Cause]): running tasks see their context done, and no
+// task of the group that has not started ever runs, however and whenever it
+// was added (their futures end [Cancelled]); Wait returns as soon as the
+// running ones have. [WithAllErrors] runs every task instead and reports
+// every failure. A group never loses a failure: Wait reports it.
 //
 // Go never waits: when the pool's queue has no room, the group holds the
 // task, in the queue's line beyond its size, until a worker is free for it.
@@ -39,8 +47,9 @@ import (
 //
 // A group made inside a task of its pool, with the task's context, is waited
 // for as [Future.Result] waits from a task: Wait runs the group's tasks still
-// queued in the making task's place, one at a time, and never a task of
-// another group or of none (a task that holds a lock while it waits could
+// queued in the making task's place, one at a time, those added while it
+// waits too, however and by whom, and never a task of another group or of
+// none (a task that holds a lock while it waits could
 // deadlock on a stranger that needs it). It does so whoever calls it, as
 // Result does for whoever passes the task's context: so a task may wait for
 // its group on a goroutine of its own, to give up after a while. But a Wait
@@ -72,9 +81,9 @@ type Group struct {
 	errs []error
 	// late is the error of a Go after the group closed.
 	late error
-	// cancelSeen says a task that never ran, as the group's context
-	// ended, was counted as a failure: the others like it are not.
-	cancelSeen bool
+	// ended says the end of the group's context by its parent has been
+	// seen, and counted as a failure if it was one.
+	ended bool
 	// flushed says the tasks queued when the group's context ended have
 	// been taken out of the queue.
 	flushed bool
@@ -225,6 +234,8 @@ func (g *Group) Go(fn func(ctx context.Context) error) {
 	switch g.p.queue.hold(t) {
 	case refused:
 		t.abort(Finished, g.p.closedErr())
+	case dropped:
+		t.abort(Cancelled, cancelledBy(g.stopped()))
 	case pushed:
 		g.queued()
 	}
@@ -232,24 +243,29 @@ func (g *Group) Go(fn func(ctx context.Context) error) {
 
 // TryGo is like [Group.Go], but it adds fn only if the pool's queue has room
 // for it now, and reports whether it did; it never waits nor holds a task.
-// When it returns false, fn never runs: the queue is full, or the pool or
-// the group takes no more tasks (which does not fail the group). A nil fn
-// fails the group, as with Go, and TryGo returns false.
+// When it returns false, fn never runs: the queue is full, the pool or the
+// group takes no more tasks, or the group's context is done; none of which
+// fails the group. A nil fn fails the group, as with Go, and TryGo returns
+// false.
 func (g *Group) TryGo(fn func(ctx context.Context) error) bool {
 	t := g.newTask(fn, true)
 	if t == nil {
 		return false
 	}
-	switch g.p.queue.tryPush(t) {
-	case pushed:
+	if g.p.queue.tryPush(t) == pushed {
 		g.queued()
 		return true
 	}
-	// The caller knows: the group need not count it.
+	g.refuse(t)
+	return false
+}
+
+// refuse counts out t, a task of TryGo that was not queued: its caller
+// learns of it, and the group need not.
+func (g *Group) refuse(t *goTask) {
 	g.p.rejected.Add(1)
 	t.fn = nil
 	g.release()
-	return false
 }
 
 // newTask returns a new task of fn, counted in the group and submitted to its
@@ -268,7 +284,7 @@ func (g *Group) newTask(fn func(ctx context.Context) error, try bool) *goTask {
 		return nil
 	}
 	if fn == nil {
-		g.fail(errNilFunc, false)
+		g.fail(errNilFunc)
 		g.release()
 		return nil
 	}
@@ -276,7 +292,11 @@ func (g *Group) newTask(fn func(ctx context.Context) error, try bool) *goTask {
 	g.p.submitted.Add(1)
 	if cause := g.stopped(); cause != nil {
 		// It would not run: take no room for it.
-		t.abort(Cancelled, cancelledBy(cause))
+		if try {
+			g.refuse(t)
+		} else {
+			t.abort(Cancelled, cancelledBy(cause))
+		}
 		return nil
 	}
 	return t
@@ -288,7 +308,7 @@ func (g *Group) newTask(fn func(ctx context.Context) error, try bool) *goTask {
 // learns of it.
 func (g *Group) failInvalid(err error) {
 	if g.add() {
-		g.fail(err, false)
+		g.fail(err)
 		g.release()
 	}
 }
@@ -298,7 +318,7 @@ func (g *Group) failInvalid(err error) {
 // called once the task is in the queue, and then reads the flag. So either
 // the waiter finds the task, or it is woken.
 func (g *Group) queued() {
-	if g.state.Load()&groupHelping != 0 {
+	if g != nil && g.state.Load()&groupHelping != 0 {
 		g.wakeWaiters()
 	}
 }
@@ -376,7 +396,7 @@ func (g *Group) await(ctx context.Context, close bool) error {
 		// them.
 		var stop <-chan struct{}
 		if g.ctx.Err() != nil {
-			g.flush()
+			g.stop()
 		} else {
 			stop = g.ctx.Done()
 		}
@@ -482,26 +502,46 @@ func (g *Group) stopped() error {
 
 // taskDone counts out a task of the group that has completed in state s
 // with error err; quiet says its failure is not the group's.
+//
+// A task that never ran is a failure only if the pool stopped it, shut down
+// or broken: not if it was cancelled, by Future.Cancel, by the end of the
+// context it was submitted with, or by the group's own stop. But the end of
+// the group's context by its parent while a task is not complete is a
+// failure of the group, which taskDone records before the task's own, so
+// that the task's outcome, which may well come of that end, does not hide
+// it.
 func (g *Group) taskDone(err error, s State, quiet bool) {
-	// ErrCancelled itself is the error of Future.Cancel alone.
-	if err != nil && !quiet && err != ErrCancelled {
-		g.fail(err, s == Cancelled && g.ctx.Err() != nil)
+	if g.ctx.Err() != nil {
+		g.stop()
+	}
+	if err != nil && !quiet && (s != Cancelled || err == errShutdownNow) {
+		g.fail(err)
 	}
 	g.release()
 }
 
-// fail records the failure err. ended says it is that of a task that never
-// ran because the group's context ended: only the first such counts, as
-// they all have the same cause, and none counts once the group has failed.
-func (g *Group) fail(err error, ended bool) {
+// stop deals with the end of the group's context, which the caller has seen:
+// if the parent ended it rather than a failure of the group, stop records
+// that as the group's failure, once; and it flushes the group's queued
+// tasks, which will never run.
+func (g *Group) stop() {
 	g.mu.Lock()
-	if ended {
-		if g.cancelSeen || g.err != nil {
-			g.mu.Unlock()
-			return
-		}
-		g.cancelSeen = true
+	// A failure sets err before it cancels the context; with
+	// WithAllErrors, a failure does not cancel it. So a context done
+	// with no err, or with WithAllErrors, was ended by the parent (or by
+	// Wait, once the group has no task left to see it).
+	byParent := !g.ended && (g.all || g.err == nil)
+	g.ended = true
+	g.mu.Unlock()
+	if byParent {
+		g.fail(cancelledBy(context.Cause(&g.ctx)))
 	}
+	g.flush()
+}
+
+// fail records the failure err.
+func (g *Group) fail(err error) {
+	g.mu.Lock()
 	if g.all {
 		g.errs = append(g.errs, err)
 		g.mu.Unlock()
@@ -580,6 +620,7 @@ func (t *goTask) start(w *worker) bool {
 			// runtime.Goexit: see Future.start.
 			w.failed.Add(1)
 			t.err = ErrGoexit
+			w.goexit(&t.ctx)
 			t.publish()
 		}
 	}()

@@ -131,7 +131,7 @@ func TestGroupFailureTakesItsTasksOutOfTheQueue(t *testing.T) {
 
 	boom := errors.New("boom")
 	g.Go(func(context.Context) error { return boom }) // queued too
-	g.fail(boom, false)                               // as a running task of g would
+	g.fail(boom)                                      // as a running task of g would
 	assert.Equal(t, 11, p.Stats().Queued, "the group's tasks are still queued")
 	for _, f := range fs {
 		assert.Equal(t, Cancelled, f.State())
@@ -845,7 +845,7 @@ func TestGroupSubmitStopsWaitingForRoomWhenItFails(t *testing.T) {
 	for p.queue.waiters() == 0 {
 		runtime.Gosched()
 	}
-	g.fail(boom, false)
+	g.fail(boom)
 	f := receiveWithin(t, futures)
 	assert.Equal(t, Cancelled, f.State())
 	assert.ErrorIs(t, f.Err(), boom)

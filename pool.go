@@ -290,6 +290,7 @@ func (p *Pool) serve(w *worker, t task) {
 			t.abort(r.state, r.err)
 		} else {
 			c := t.context()
+			c.served = true
 			w.occupy(c)
 			// Whatever labels the task before set.
 			pprof.SetGoroutineLabels(w.ctx)
@@ -318,6 +319,22 @@ func (p *Pool) serve(w *worker, t task) {
 		}
 		t = next
 	}
+}
+
+// goexit readies w for its next task as the task whose context is c ends
+// its goroutine with runtime.Goexit, before the task's future completes: if
+// w's own goroutine runs it, goexit does what serve does once a task has
+// returned, gives the place back and takes the next task or becomes idle,
+// for the goroutine that replaces this one to take up. So whoever sees the
+// future complete finds the worker free, whichever way the task ended.
+func (w *worker) goexit(c *taskContext) {
+	if !c.served {
+		// A task run in a lent place: runLent gives it back.
+		return
+	}
+	w.release(c, nil, nil, false)
+	w.current = nil
+	w.then, w.idle = w.pool.queue.next(w)
 }
 
 // exit ends a pool whose workers have all exited after shutdown.
@@ -411,12 +428,13 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 	}
 	switch r {
 	case pushed:
+		t.group().queued()
 		return false
 	case refused:
 		t.abort(Finished, p.closedErr())
 		return true
-	case retry:
-		// Only the stop of a group from the push above: it failed.
+	case retry, dropped:
+		// The group stopped, as the push above saw.
 		t.abort(Cancelled, cancelledBy(t.group().stopped()))
 		return false
 	}
@@ -427,15 +445,29 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 
 // trySubmit hands t to a worker if the queue has room now. Otherwise it
 // returns ErrQueueFull, or the error of a pool that is shut down, and leaves
-// t untouched.
-func (p *Pool) trySubmit(t task) error {
+// t untouched. But a task that would never run, as ctx or its group's
+// context is done, it completes as cancelled at once, taking no room, as
+// submit does.
+func (p *Pool) trySubmit(ctx context.Context, t task) error {
 	p.submitted.Add(1)
+	if ctx.Err() != nil {
+		t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
+		return nil
+	}
+	if cause := t.group().stopped(); cause != nil {
+		t.abort(Cancelled, cancelledBy(cause))
+		return nil
+	}
 	switch p.queue.tryPush(t) {
 	case full:
 		return ErrQueueFull
 	case refused:
 		return p.closedErr()
+	case dropped:
+		t.abort(Cancelled, cancelledBy(t.group().stopped()))
+		return nil
 	}
+	t.group().queued()
 	return nil
 }
 

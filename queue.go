@@ -87,6 +87,7 @@ const (
 	full                      // no room: no idle worker, none to start, a full list
 	refused                   // the queue is closed
 	retry                     // push gave up waiting: see its wake argument
+	dropped                   // not queued: the task's group has stopped
 )
 
 func newQueue(size, workers int, start func(*worker, task)) *queue {
@@ -138,6 +139,14 @@ func (q *queue) put(t task, hold bool) pushResult {
 		q.start(w, t)
 		return pushed
 	case q.n < q.size || hold:
+		if g := t.group(); g != nil && g.ctx.Err() != nil {
+			// The task would never run. A group flushes its queued
+			// tasks once its context is done, under mu: so a task
+			// is either linked before the flush, which takes it out,
+			// or sees the context done here.
+			q.mu.Unlock()
+			return dropped
+		}
 		if t.pending() {
 			// A task completed while being submitted takes no room.
 			q.link(t)
@@ -151,8 +160,8 @@ func (q *queue) put(t task, hold bool) pushResult {
 
 // push is tryPush that waits for room: it spins briefly, then blocks until
 // there is room, ctx is done, or the queue is closed. It returns full if ctx
-// is done first, and retry, without pushing, if wake (which may be nil) is
-// closed first.
+// is done first, retry, without pushing, if wake (which may be nil) is
+// closed first, and dropped as tryPush does.
 func (q *queue) push(ctx context.Context, t task, wake <-chan struct{}) pushResult {
 	// Unless ctx is done already, spin before blocking, as an idle worker
 	// does before it parks: the worker that makes room would otherwise

@@ -508,7 +508,12 @@ func TestQueueRingFollowsItsTasks(t *testing.T) {
 // and lookups, across the ring's growth, shrinking and emptying, it returns
 // the oldest task of the group in the list.
 func TestQueueFindGroup(t *testing.T) {
-	groups := []*Group{{}, {}}
+	groups := make([]*Group, 2)
+	for i := range groups {
+		g := &Group{}
+		g.ctx = groupContext{Context: context.Background(), g: g}
+		groups[i] = g
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	q := newQueue(4, 1, func(*worker, task) {})
 	require.Equal(t, pushed, q.tryPush(&numbered{})) // starts the worker
