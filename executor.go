@@ -76,6 +76,13 @@ type taskContext struct {
 	// than in a place lent to it; written by that goroutine before the
 	// task starts, and read by it alone.
 	served bool
+	// runner is the ID of the goroutine that runs the task (see goid),
+	// or 0 if unknown; written by that goroutine before the task starts.
+	runner uint64
+	// second is the place where the goroutines with this context other
+	// than its runner run the tasks they help, made by the first of them
+	// (see help.go).
+	second atomic.Pointer[worker]
 }
 
 func (c *taskContext) Value(key any) any {
@@ -146,21 +153,31 @@ func taskOf(ctx context.Context, p *Pool) (*taskContext, *worker) {
 }
 
 // WorkerIndex returns the index, from 0 to the pool's workers less one, of
-// the worker that runs the task or initializer whose context is ctx (or is
-// an ancestor of ctx), and false for any other context, and once that task
-// has returned. If tasks of several pools are nested, it is the index in the
-// innermost one. Tasks can use it to reach per-worker state set up by
-// [WithInitializer] without locking, as one task at a time runs in a
-// worker's place: a task that waits for another may run it in its place,
-// with the same index, while it waits. A goroutine that a task starts with
-// its context sees the task's index too, and must not use the state while
-// the task runs.
+// the worker in whose place the task or initializer whose context is ctx (or
+// is an ancestor of ctx) runs, and false for any other context, and once that
+// task has returned. If tasks of several pools are nested, it is the index in
+// the innermost one. Tasks can use it to reach per-worker state set up by
+// [WithInitializer] without locking: at any moment, at most one task reports
+// a given index.
+//
+// A task that waits for another, with its context, may run it in its place
+// while it waits: that one reports the same index meanwhile. A task whose
+// waiting call gave up at its deadline, leaving the task it ran in its place
+// to run on, reports false until that one returns: read the index again
+// after such a wait. The goroutine that runs a task is the only one that
+// lends its place: a goroutine that the task started with its context and
+// that waits for a task of the pool runs it, if still queued, in the task's
+// second place, where WorkerIndex reports false, so that the task may run
+// on with its index meanwhile. Such a goroutine sees the task's index too,
+// and must not use the state while the task runs.
 func WorkerIndex(ctx context.Context) (int, bool) {
 	if ctx == nil {
 		return 0, false
 	}
-	_, w := taskIn(ctx)
-	if w == nil {
+	c, w := taskIn(ctx)
+	if w == nil || w.index < 0 || w.holder.Load() != c {
+		// Not in a worker's place, or not now: its place is lent to
+		// a task that goes on after its waiter gave up.
 		return 0, false
 	}
 	return w.index, true

@@ -452,7 +452,8 @@ func (f *Future[T]) start(w *worker) bool {
 		return false
 	}
 	f.ctx.w = w
-	w.started.Add(1)
+	wc := w.counts()
+	wc.started.Add(1)
 	returned := false
 	defer func() {
 		if returned {
@@ -461,7 +462,7 @@ func (f *Future[T]) start(w *worker) bool {
 		// The task called runtime.Goexit, as catch did not return. This
 		// goroutine is ending: complete the future now.
 		var zero T
-		w.failed.Add(1)
+		wc.failed.Add(1)
 		f.val, f.err = zero, ErrGoexit
 		w.goexit(&f.ctx)
 		f.finish(Finished)
@@ -470,14 +471,14 @@ func (f *Future[T]) start(w *worker) bool {
 	returned = true
 	if pe != nil {
 		var zero T
-		w.panicked.Add(1)
+		wc.panicked.Add(1)
 		f.val, f.err = zero, pe
 		return true
 	}
 	if f.err != nil {
-		w.failed.Add(1)
+		wc.failed.Add(1)
 	} else {
-		w.succeeded.Add(1)
+		wc.succeeded.Add(1)
 	}
 	return true
 }

@@ -14,13 +14,25 @@ import (
 //
 // A worker's place is its holder: the context of the task in it. The worker
 // sets it to each task it starts and, after the task returns, clears it once
-// the place is back. A goroutine with the context c of a task may lend c's
-// place only while the holder is c, by swapping c for the context of the task
-// it is to run; the goroutine that runs that task swaps it back when the task
-// returns. So a place holds one task at a time, however many goroutines hold
-// c (a task may start goroutines with its context), the pool runs at most as
-// many tasks at once as it has workers, and c lends nothing once its task has
-// returned.
+// the place is back. The goroutine that runs the task whose context is c may
+// lend c's place only while the holder is c, by swapping c for the context of
+// the task it is to run; the goroutine that runs that task swaps it back when
+// the task returns. So a place holds one task at a time, the pool runs at
+// most as many tasks at once as it has workers, and c lends nothing once its
+// task has returned. WorkerIndex reports the index for the task in the place
+// alone.
+//
+// A task may start goroutines with its context, which may wait for tasks of
+// the pool too, while the task itself runs, or waits for them (with a
+// WaitGroup, say) where the pool cannot see it. They must not lend the
+// task's place: the task could be running in it. But to wait without
+// running what they wait for could deadlock the pool. So they take turns in
+// the task's second place, made by the first of them to need it: a place of
+// no worker, whose index WorkerIndex does not report, and whose tasks count
+// as the worker's in Stats. The goroutine that runs a task is told from the
+// others by its ID (see goid.go). While the task runs, a task run in its
+// second place is one more than the pool's workers; the worker takes no
+// other task until both places are back.
 //
 // The waiter runs the task on a new goroutine, so that a task calling
 // runtime.Goexit ends only itself, and waits for it or for its own context
@@ -39,9 +51,27 @@ const (
 	placeLent                   // the place is lent to another goroutine now
 )
 
-// help runs t, if it is still queued, in the place of the task whose context
-// is c, if that task holds its place, and waits for t to return or for ctx to
-// be done. If ctx is done first, err is its cause.
+// place returns the place in which the calling goroutine, which holds the
+// context c of a task running on w, runs the tasks it helps: c's place on
+// w if the goroutine runs c's task, and c's second place otherwise.
+func place(c *taskContext, w *worker) *worker {
+	if c.runner != 0 && goid() == c.runner {
+		return w
+	}
+	if s := c.second.Load(); s != nil {
+		return s
+	}
+	s := &worker{pool: w.pool, index: -1, origin: w.counts(), labels: w.labels, ctx: w.ctx}
+	s.holder.Store(c)
+	if !c.second.CompareAndSwap(nil, s) {
+		return c.second.Load()
+	}
+	return s
+}
+
+// help runs t, if it is still queued, in the place on w of the task whose
+// context is c, if that task holds it, and waits for t to return or for ctx
+// to be done. If ctx is done first, err is its cause.
 func help(ctx context.Context, c *taskContext, w *worker, t task) (r helpResult, err error) {
 	if !w.lend(c, t.context()) {
 		return placeLent, nil
@@ -79,6 +109,7 @@ func runLent(ctx context.Context, w *worker, c *taskContext, t task) error {
 		// The worker's labels, not the waiter's, which this goroutine
 		// inherits.
 		pprof.SetGoroutineLabels(w.ctx)
+		tc.runner = goid()
 		// Give the place back before completing the future, so that the
 		// waiter, once woken, finds it back.
 		publish := w.release(tc, c, t, t.start(w))
@@ -132,13 +163,24 @@ func (w *worker) lend(c, to *taskContext) bool {
 // in turn, to one that still runs because its waiter gave up, release
 // publishes t first, so that those who wait for t need not wait for that
 // one, and then waits for the place to come back.
+//
+// A task's second place must be back too: its goroutines that lent it may
+// still wait for the tasks they ran there, or have given up on them.
 func (w *worker) release(c, prev *taskContext, t task, ran bool) (publish bool) {
 	c.returned.Store(true)
-	if w.tryGiveBack(c, prev) {
+	// One who lends the second place swaps its holder, then reads
+	// returned; this stored returned, then reads the holder. Both are
+	// sequentially consistent: so either this sees the place lent, or the
+	// lender sees returned and gives it back at once.
+	s := c.second.Load()
+	if (s == nil || s.holder.Load() == c) && w.tryGiveBack(c, prev) {
 		return ran
 	}
 	if ran {
 		t.publish()
+	}
+	if s != nil {
+		s.giveBack(c, c)
 	}
 	w.giveBack(c, prev)
 	return false
@@ -217,12 +259,16 @@ func (w *worker) notifyFreed() {
 // ctx is done, running f itself if it is still queued and c can lend it its
 // place.
 func waitHelping[T any](ctx context.Context, c *taskContext, w *worker, f *Future[T]) error {
+	placed := false
 	for !f.complete() {
 		if err := ctx.Err(); err != nil {
 			return context.Cause(ctx)
 		}
 		var freed <-chan struct{}
 		if f.pending() {
+			if !placed {
+				w, placed = place(c, w), true
+			}
 			r, err := help(ctx, c, w, f)
 			switch {
 			case err != nil:
