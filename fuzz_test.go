@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -80,7 +81,11 @@ func FuzzMap(f *testing.F) {
 // says, and checks that every future completes exactly once, that Cancel
 // reports truly, and that the counts reconcile. Bytes from 0xf0 submit tasks
 // that wait for tasks of their own (see help.go), which must never run more
-// tasks at once than the pool has workers.
+// tasks at once than the pool has workers, nor two at once with the same
+// WorkerIndex. Bytes from 0xe0 to 0xef add to a group by every way in (Go,
+// TryGo, Submit, TrySubmit, Map, Any, with a ctx that ends, nil), fail it,
+// and run tasks whose goroutines wait for tasks of the pool while the task
+// runs on.
 func FuzzOps(f *testing.F) {
 	f.Add([]byte{0, 0, 1, 2, 3, 0, 4, 0})
 	f.Add([]byte{0, 5, 0, 0, 6, 1, 1, 0, 3})
@@ -93,23 +98,44 @@ func FuzzOps(f *testing.F) {
 	f.Add([]byte{0xe0, 0xe2, 0xe1, 0xe0, 0xe3, 4, 0xe2})
 	f.Add([]byte{0xe0, 0xe0, 0xe2, 0xe2, 3, 0xe0, 0xe3, 4})
 	f.Add([]byte{0xe2, 0xe0, 2, 0xe0, 0xe1})
+	f.Add([]byte{0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe3, 0xe0, 4, 0xe1, 0xe4, 0xe5, 0xe6, 0xe7, 0xe3})
+	f.Add([]byte{0xe0, 0xe6, 0xe9, 0xe5, 0xe3, 0xe7, 0xe4, 4})
+	f.Add([]byte{0xea, 0xeb, 0xea, 0, 0xf2, 4, 0xeb})
+	f.Add([]byte{0, 0xea, 0xe0, 0xeb, 0xe6, 4, 3, 0xe5, 0xe7})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		const workers = 2
 		p, err := New(WithWorkers(workers), WithQueueSize(2))
 		require.NoError(t, err)
 		release := make(chan struct{})
-		// leaf counts the tasks running that wait for no other.
+		// leaf counts the tasks running that wait for no other, and
+		// holds, as per-worker state, the slot of its WorkerIndex.
 		var running, most atomic.Int32
+		var inUse [workers]atomic.Int32
+		var shared atomic.Bool
+		holdIndex := func(ctx context.Context) func() {
+			i, ok := WorkerIndex(ctx)
+			if !ok {
+				return func() {}
+			}
+			if inUse[i].Add(1) > 1 {
+				shared.Store(true)
+			}
+			return func() { inUse[i].Add(-1) }
+		}
 		leaf := func(gate <-chan struct{}, v int) func(context.Context) (int, error) {
-			return func(context.Context) (int, error) {
+			return func(ctx context.Context) (int, error) {
 				n := running.Add(1)
 				defer running.Add(-1)
 				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 				}
+				defer holdIndex(ctx)()
 				<-gate
 				return v, nil
 			}
 		}
+		// calls are the calls that wait (Map, Any) made on goroutines of
+		// their own, which must all return once the gates are open.
+		var calls sync.WaitGroup
 		type entry struct {
 			f         *Future[int]
 			cancelled bool
@@ -134,7 +160,7 @@ func FuzzOps(f *testing.F) {
 		for i, op := range ops {
 			if op >= 0xe0 && op < 0xf0 {
 				gate := release
-				switch op & 3 {
+				switch op & 15 {
 				case 0: // a task of the group, held if need be
 					g.Go(func(ctx context.Context) error {
 						_, err := leaf(gate, i)(ctx)
@@ -159,6 +185,65 @@ func FuzzOps(f *testing.F) {
 						fut.OnDone(func(*Future[int]) { e.calls++ })
 						entries = append(entries, e)
 					}
+				case 4:
+					g.TryGo(func(ctx context.Context) error {
+						_, err := leaf(gate, i)(ctx)
+						return err
+					})
+				case 5: // a future of the group that waits for room
+					calls.Go(func() {
+						fut := Submit(ctx, g, leaf(gate, i))
+						_, err := fut.Result(ctx)
+						if err != nil && !errors.Is(err, ErrCancelled) && !errors.Is(err, ErrShutdown) {
+							// Not the group's failure, nor the pool's stop.
+							t.Errorf("a future of the group: %v", err)
+						}
+					})
+				case 6:
+					calls.Go(func() {
+						for range Map(ctx, g, slices.Values([]int{i, i}), func(ctx context.Context, v int) (int, error) {
+							return leaf(gate, v)(ctx)
+						}) {
+						}
+					})
+				case 7:
+					calls.Go(func() {
+						_, _ = Any(ctx, g, leaf(gate, i), func(context.Context) (int, error) { return 0, errOp })
+					})
+				case 8: // a future whose own ctx ends: never the group's failure
+					sctx, cancel := context.WithCancel(ctx)
+					fut, err := TrySubmit(sctx, g, leaf(gate, i))
+					cancel()
+					if err == nil {
+						e := &entry{f: fut}
+						fut.OnDone(func(*Future[int]) { e.calls++ })
+						entries = append(entries, e)
+					}
+				case 9: // fails the group as an invalid task
+					g.Go(nil)
+				case 10, 11: // a task whose goroutines wait while it runs on
+					submit(func(ctx context.Context) (int, error) {
+						defer holdIndex(ctx)()
+						var wg sync.WaitGroup
+						errs := make([]error, 2)
+						for j := range errs {
+							wg.Go(func() { _, errs[j] = Submit(ctx, p, leaf(closedchan, i)).Result(ctx) })
+						}
+						if op&1 == 0 {
+							done := make(chan struct{})
+							go func() { wg.Wait(); close(done) }()
+							for spin := true; spin; {
+								select {
+								case <-done:
+									spin = false
+								default:
+									runtime.Gosched()
+								}
+							}
+						}
+						wg.Wait()
+						return i, errors.Join(errs...)
+					})
 				}
 				continue
 			}
@@ -257,12 +342,14 @@ func FuzzOps(f *testing.F) {
 			}
 		}
 		close(release)
-		if err := g.Wait(); err != nil && !errors.Is(err, errOp) {
+		calls.Wait()
+		if err := g.Wait(); err != nil && !errors.Is(err, errOp) && !errors.Is(err, ErrInvalidOption) {
 			// Tasks held when the pool was shut down.
 			require.ErrorIs(t, err, ErrShutdown)
 		}
 		require.NoError(t, p.Close())
 		require.LessOrEqual(t, most.Load(), int32(workers), "tasks run at once")
+		require.False(t, shared.Load(), "two tasks ran at once with the same WorkerIndex")
 		for _, e := range entries {
 			v, err := e.f.Result(ctx)
 			if e.cancelled {
