@@ -395,3 +395,46 @@ func TestGoexitLeavesTheWorkerIdleBeforeCompleting(t *testing.T) {
 		}
 	}
 }
+
+// A group that Wait has closed, or whose pool is shut down, runs nothing
+// more, however the task is added, and no call waits for it. On a pool that
+// is shut down, the calls that take the task (Go, Submit, Map, MapSlice) fail
+// the group with an error matching ErrShutdown; those that refuse it to their
+// caller instead (TryGo, TrySubmit) and Any, whose failures are its own, do
+// not.
+func TestGroupRuleStoppedGroupRunsNothing(t *testing.T) {
+	for _, e := range grEntries {
+		t.Run(e.name+"/closed", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := futures.NewTestPool(t, futures.WithWorkers(1))
+				g, _ := futures.NewGroup(gcBG, p)
+				require.NoError(t, g.Wait())
+				var ran atomic.Int32
+				done := e.add(gcBG, g, func(context.Context) error { ran.Add(1); return nil })
+				assert.True(t, grReturnedBy(done), "the call waited")
+				assert.Zero(t, ran.Load())
+				if e.name == "Go" {
+					assert.ErrorIs(t, g.Wait(), futures.ErrShutdown, "Wait does not report a Go after it")
+				}
+			})
+		})
+		t.Run(e.name+"/pool shut down", func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := futures.NewTestPool(t, futures.WithWorkers(1))
+				g, _ := futures.NewGroup(gcBG, p)
+				require.NoError(t, p.Shutdown(gcBG))
+				var ran atomic.Int32
+				done := e.add(gcBG, g, func(context.Context) error { ran.Add(1); return nil })
+				assert.True(t, grReturnedBy(done), "the call waited")
+				assert.Zero(t, ran.Load())
+				err := g.Wait()
+				switch e.name {
+				case "TryGo", "TrySubmit", "Any":
+					assert.NoError(t, err)
+				default:
+					assert.ErrorIs(t, err, futures.ErrShutdown)
+				}
+			})
+		})
+	}
+}
