@@ -132,7 +132,6 @@ func waitAnyOf[T any](ctx context.Context, fs []*Future[T]) error {
 	if w == nil {
 		return waitAll(ctx, fs)
 	}
-	placed := false
 	for i := 0; ; {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
@@ -142,9 +141,6 @@ func waitAnyOf[T any](ctx context.Context, fs []*Future[T]) error {
 			f := fs[i]
 			if f.p != w.pool || !f.pending() {
 				continue
-			}
-			if !placed {
-				w, placed = place(c, w), true
 			}
 			r, err := help(ctx, c, w, f)
 			if err != nil {

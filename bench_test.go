@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -169,6 +170,89 @@ func BenchmarkSubmitResult(b *testing.B) {
 			}
 		})
 	}
+}
+
+// floorFuture is the least a future can be: a value and a flag, in an object
+// of 128 bytes, one allocation per task like ours.
+type floorFuture struct {
+	fn   func() int
+	val  int
+	done atomic.Bool
+	_    [128 - 8 - 8 - 4]byte
+}
+
+// BenchmarkSubmitResultFloor runs rounds of 256 trivial tasks on 2 workers
+// with a queue of 1024, submitting all, then waiting for each result in
+// turn. impl=floor is the allocation floor of that job: a bare pool of 2
+// goroutines that read *floorFuture from a channel of 1024, set its value and
+// store its flag, while the producer, having allocated and sent one per task,
+// spins on the flags with runtime.Gosched. impl=futures does the same with
+// Submit and Result. The ratio of the two is what the pool adds to the one
+// allocation a future needs.
+func BenchmarkSubmitResultFloor(b *testing.B) {
+	const (
+		workers = 2
+		queue   = 1024
+		round   = 256
+	)
+	b.Run("impl=futures", func(b *testing.B) {
+		b.ReportAllocs()
+		p, err := New(WithWorkers(workers), WithQueueSize(queue))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.Close()
+		ctx := context.Background()
+		fs := make([]*Future[int], round)
+		n := 0
+		for b.Loop() {
+			fs[n] = Submit(ctx, p, trivial)
+			if n++; n == round {
+				for _, f := range fs {
+					f.Result(ctx)
+				}
+				n = 0
+			}
+		}
+		for _, f := range fs[:n] {
+			f.Result(ctx)
+		}
+	})
+	b.Run("impl=floor", func(b *testing.B) {
+		b.ReportAllocs()
+		tasks := make(chan *floorFuture, queue)
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for f := range tasks {
+					f.val = f.fn()
+					f.done.Store(true)
+				}
+			})
+		}
+		defer wg.Wait()
+		defer close(tasks)
+		fn := func() int { return 1 }
+		fs := make([]*floorFuture, round)
+		wait := func(fs []*floorFuture) {
+			for _, f := range fs {
+				for !f.done.Load() {
+					runtime.Gosched()
+				}
+			}
+		}
+		n := 0
+		for b.Loop() {
+			f := &floorFuture{fn: fn}
+			tasks <- f
+			fs[n] = f
+			if n++; n == round {
+				wait(fs)
+				n = 0
+			}
+		}
+		wait(fs[:n])
+	})
 }
 
 // BenchmarkRoundTrip submits one trivial task and waits for it before the

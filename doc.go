@@ -91,11 +91,11 @@
 // when n or more are waiting; a task that waits for another may run it in
 // its place, as below. Two cases run one task more each, for as long as they
 // last: a waiting call that gives up at its deadline leaves the task it ran
-// in its place running, until that task returns; and the goroutines that a
-// running task started with its context, waiting for tasks of the pool,
-// run them one at a time in the task's second place (see [WorkerIndex]),
-// while the task runs. At any moment, at most one task reports a given
-// [WorkerIndex].
+// in its place running, until that task returns; and a goroutine that a
+// running task started with its context, waiting for a task of the pool,
+// runs it in the task's place while the task itself runs on. At any moment,
+// at most one task reports a given [WorkerIndex]: a task run in another's
+// place reports none.
 //
 // A task may submit to its own pool and wait for the results, to any depth, on
 // any pool, including one worker with a queue of 0, without deadlock,
@@ -106,19 +106,18 @@
 // take a task still queued out of the queue and run it in that place instead
 // of waiting for a worker. The task runs on a new goroutine, so that
 // runtime.Goexit in it ends only itself, while the waiting task waits. A
-// place holds one task at a time. Goroutines that a task starts with its
-// context do the same in the task's second place, taking turns, so that a
-// task that waits for them (with a sync.WaitGroup, say) while they wait for
-// tasks of the pool cannot deadlock it either. Once the task has returned,
-// its context lends nothing. Each level of nesting costs the same: a goroutine,
+// place holds one task at a time: goroutines that a task starts with its
+// context share its place and take turns, so that a task that waits for them
+// (with a sync.WaitGroup, say) while they wait for tasks of the pool cannot
+// deadlock it either. Once the task has returned, its context lends nothing. Each level of nesting costs the same: a goroutine,
 // about 4 KiB of stack, and about 400 bytes of allocations.
 //
 // A waiting call whose context is done returns its cause at once and runs
 // nothing; one whose deadline passes while the task it runs is not done
 // returns then, and the task goes on in the place it was lent. Until that
-// task returns, the pool runs one task more than it has workers, and the
-// waiter reports no [WorkerIndex]; the worker whose place it holds takes no
-// other task before then, and Shutdown waits for it. A task still queued when [Pool.ShutdownNow] begins, or when the
+// task returns, the pool runs one task more than it has workers; the worker
+// whose task's place it holds takes no other task before then, and Shutdown
+// waits for it. A task still queued when [Pool.ShutdownNow] begins, or when the
 // pool breaks, never runs, whoever would have run it.
 //
 // A group's [Group.Wait] returns once every task of the group is complete,

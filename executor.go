@@ -73,16 +73,13 @@ type taskContext struct {
 	// no one help (see help.go), and is no longer the pool's own.
 	returned atomic.Bool
 	// served says the task runs on its worker's own goroutine, rather
-	// than in a place lent to it; written by that goroutine before the
-	// task starts, and read by it alone.
+	// than in the place of a task that waits for it: WorkerIndex reports
+	// the worker's index for it. Written by that goroutine before the
+	// task starts.
 	served bool
-	// runner is the ID of the goroutine that runs the task (see goid),
-	// or 0 if unknown; written by that goroutine before the task starts.
-	runner uint64
-	// second is the place where the goroutines with this context other
-	// than its runner run the tasks they help, made by the first of them
-	// (see help.go).
-	second atomic.Pointer[worker]
+	// lent is the context of the task that runs in this task's place, on
+	// its behalf, or nil (see help.go).
+	lent atomic.Pointer[taskContext]
 }
 
 func (c *taskContext) Value(key any) any {
@@ -153,31 +150,27 @@ func taskOf(ctx context.Context, p *Pool) (*taskContext, *worker) {
 }
 
 // WorkerIndex returns the index, from 0 to the pool's workers less one, of
-// the worker in whose place the task or initializer whose context is ctx (or
-// is an ancestor of ctx) runs, and false for any other context, and once that
-// task has returned. If tasks of several pools are nested, it is the index in
-// the innermost one. Tasks can use it to reach per-worker state set up by
-// [WithInitializer] without locking: at any moment, at most one task reports
-// a given index.
+// the worker whose goroutine runs the task or initializer whose context is
+// ctx (or is an ancestor of ctx), and false for any other context, and once
+// that task has returned. If tasks of several pools are nested, it is the
+// index in the innermost one. Tasks can use it to reach per-worker state set
+// up by [WithInitializer] without locking: a task keeps its index from start
+// to return, and no other task reports it meanwhile.
 //
-// A task that waits for another, with its context, may run it in its place
-// while it waits: that one reports the same index meanwhile. A task whose
-// waiting call gave up at its deadline, leaving the task it ran in its place
-// to run on, reports false until that one returns: read the index again
-// after such a wait. The goroutine that runs a task is the only one that
-// lends its place: a goroutine that the task started with its context and
-// that waits for a task of the pool runs it, if still queued, in the task's
-// second place, where WorkerIndex reports false, so that the task may run
-// on with its index meanwhile. Such a goroutine sees the task's index too,
-// and must not use the state while the task runs.
+// A task that another task, waiting for it, runs in its place on its behalf
+// (see [Future.Result]) reports false: the task that waits keeps its index,
+// and the per-worker state it may be using, whether it waits, gives up
+// waiting at a deadline and runs on, or has a goroutine of its own wait
+// while it runs. A goroutine that a task starts with its context sees the
+// task's index too, and must not use the state while the task runs.
 func WorkerIndex(ctx context.Context) (int, bool) {
 	if ctx == nil {
 		return 0, false
 	}
 	c, w := taskIn(ctx)
-	if w == nil || w.index < 0 || w.holder.Load() != c {
-		// Not in a worker's place, or not now: its place is lent to
-		// a task that goes on after its waiter gave up.
+	if w == nil || !c.served {
+		// Not a task, or one run in the place of a task that waits
+		// for it, whose index that task keeps.
 		return 0, false
 	}
 	return w.index, true

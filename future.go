@@ -452,8 +452,7 @@ func (f *Future[T]) start(w *worker) bool {
 		return false
 	}
 	f.ctx.w = w
-	wc := w.counts()
-	wc.started.Add(1)
+	w.started.Add(1)
 	returned := false
 	defer func() {
 		if returned {
@@ -462,7 +461,7 @@ func (f *Future[T]) start(w *worker) bool {
 		// The task called runtime.Goexit, as catch did not return. This
 		// goroutine is ending: complete the future now.
 		var zero T
-		wc.failed.Add(1)
+		w.failed.Add(1)
 		f.val, f.err = zero, ErrGoexit
 		w.goexit(&f.ctx)
 		f.finish(Finished)
@@ -471,14 +470,14 @@ func (f *Future[T]) start(w *worker) bool {
 	returned = true
 	if pe != nil {
 		var zero T
-		wc.panicked.Add(1)
+		w.panicked.Add(1)
 		f.val, f.err = zero, pe
 		return true
 	}
 	if f.err != nil {
-		wc.failed.Add(1)
+		w.failed.Add(1)
 	} else {
-		wc.succeeded.Add(1)
+		w.succeeded.Add(1)
 	}
 	return true
 }

@@ -34,7 +34,7 @@ import (
 //
 // Go never waits: when the pool's queue has no room, the group holds the
 // task, in the queue's line beyond its size, until a worker is free for it.
-// A held task costs about 110 bytes besides its function. So a task may add
+// A held task costs about 100 bytes besides its function. So a task may add
 // tasks to its own group, to any depth, without deadlock, even on a pool of
 // one worker; and every task runs on one of the pool's workers, never on the
 // caller's goroutine, so the pool's bound and [WorkerIndex] hold. For
@@ -52,8 +52,8 @@ import (
 // none (a task that holds a lock while it waits could deadlock on a stranger
 // that needs it). It does so whoever calls it, as Result does for whoever
 // passes the task's context: so a task may wait for its group on a goroutine
-// of its own, to give up after a while; that goroutine runs them in the
-// task's second place (see [WorkerIndex]).
+// of its own, to give up after a while. The tasks run so report no
+// [WorkerIndex]: the task whose place it is keeps its own.
 //
 // A Group is safe for use by multiple goroutines at once. Make a Group with
 // [NewGroup]: a zero Group or a nil *Group runs nothing, and its Wait and
@@ -378,9 +378,6 @@ var errGroupShutdownFromTask = errors.New("futures: Group.Shutdown called from a
 // Where the group was made by a task of its pool, await runs the group's
 // queued tasks in that task's place.
 func (g *Group) await(ctx context.Context, close bool) error {
-	// placed is the place where this goroutine runs the group's tasks,
-	// once it needs one.
-	var placed *worker
 	for {
 		s := g.state.Load()
 		if s&groupCount == 0 {
@@ -409,12 +406,6 @@ func (g *Group) await(ctx context.Context, close bool) error {
 		var freed <-chan struct{}
 		if w != nil {
 			if t := g.p.queue.findGroup(g); t != nil {
-				if placed == nil {
-					// c is always that of the task that made
-					// the group.
-					placed = place(c, w)
-				}
-				w = placed
 				r, err := help(ctx, c, w, t)
 				switch {
 				case err != nil:
@@ -620,13 +611,12 @@ func (t *goTask) start(w *worker) bool {
 		return false
 	}
 	t.ctx.w = w
-	wc := w.counts()
-	wc.started.Add(1)
+	w.started.Add(1)
 	returned := false
 	defer func() {
 		if !returned {
 			// runtime.Goexit: see Future.start.
-			wc.failed.Add(1)
+			w.failed.Add(1)
 			t.err = ErrGoexit
 			w.goexit(&t.ctx)
 			t.publish()
@@ -636,12 +626,12 @@ func (t *goTask) start(w *worker) bool {
 	returned = true
 	switch {
 	case pe != nil:
-		wc.panicked.Add(1)
+		w.panicked.Add(1)
 		t.err = pe
 	case t.err != nil:
-		wc.failed.Add(1)
+		w.failed.Add(1)
 	default:
-		wc.succeeded.Add(1)
+		w.succeeded.Add(1)
 	}
 	return true
 }

@@ -215,13 +215,13 @@ func TestHelpingRunsNothingOnceStopped(t *testing.T) {
 	}
 }
 
-// TestFanOutLendsThePlaceToOneAtATime checks that goroutines started by a
+// TestFanOutTakesTurnsInThePlace checks that goroutines started by a
 // task with its context, each waiting for a task of the pool, while the task
-// waits for them where the pool cannot see it, run them in the task's second
-// place, one at a time: so the fan-out does not deadlock, one task runs at
-// once beside the waiting task, and none of them reports a WorkerIndex, which
-// is the task's.
-func TestFanOutTakesTurnsInTheSecondPlace(t *testing.T) {
+// waits for them where the pool cannot see it, run them in the task's place,
+// one at a time: so the fan-out does not deadlock, one task runs at once
+// beside the waiting task, and none of them reports a WorkerIndex, which is
+// the task's.
+func TestFanOutTakesTurnsInThePlace(t *testing.T) {
 	for _, size := range []int{0, 1, 64} {
 		p := newPool(t, WithWorkers(1), WithQueueSize(size))
 		var running, most atomic.Int32
@@ -255,7 +255,7 @@ func TestFanOutTakesTurnsInTheSecondPlace(t *testing.T) {
 		})
 		require.NoError(t, err, "queue %d", size)
 		assert.Equal(t, int32(1), most.Load(), "queue %d: tasks run at once on one worker", size)
-		assert.False(t, badIndex.Load(), "queue %d: a task of the second place reported an index", size)
+		assert.False(t, badIndex.Load(), "queue %d: a task run in the waiter's place reported an index", size)
 	}
 }
 

@@ -1,6 +1,6 @@
 package futures_test
 
-// The rules of a worker's place: no two tasks ever run at once with the same
+// The rules of a task's place: no two tasks ever run at once with the same
 // WorkerIndex; a task whose goroutines wait for tasks of the pool, while it
 // waits for them where the pool cannot see, cannot deadlock the pool; and the
 // pool runs more tasks than it has workers only as the docs say. Run them
@@ -149,10 +149,10 @@ func TestPlaceGoroutinesOfARunningTaskShareNoIndex(t *testing.T) {
 }
 
 // A task that gives up waiting at a deadline, while the task it runs in its
-// place goes on, has no index until that task returns and gives the place
-// back: one task more than the pool's workers runs meanwhile, per give-up,
-// and only one of them reports the index.
-func TestPlaceGiveUpLeavesTheIndexToTheTaskLeftRunning(t *testing.T) {
+// place goes on, keeps its index, and the task left running reports none:
+// one task more than the pool's workers runs meanwhile, per give-up, and only
+// one of them reports the index.
+func TestPlaceGiveUpKeepsTheIndex(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(4))
 		var s plState
@@ -183,8 +183,9 @@ func TestPlaceGiveUpLeavesTheIndexToTheTaskLeftRunning(t *testing.T) {
 				if !errors.Is(err, context.DeadlineExceeded) {
 					return 0, fmt.Errorf("depth %d: %v", depth, err)
 				}
-				if _, ok := futures.WorkerIndex(ctx); ok {
-					return 0, fmt.Errorf("depth %d: an index while the task it left runs in its place", depth)
+				_, ok := futures.WorkerIndex(ctx)
+				if ok != (depth == 2) {
+					return 0, fmt.Errorf("depth %d: WorkerIndex reports %v", depth, ok)
 				}
 				defer s.hold(ctx)()
 				return depth, nil

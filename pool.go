@@ -28,7 +28,7 @@ import (
 // Its queue, likewise, holds tasks only while no worker is free for them, and
 // costs memory for the tasks in it, not for its size.
 //
-// Each submission costs one allocation, its Future (160 bytes for a result
+// Each submission costs one allocation, its Future (152 bytes for a result
 // of one word). The numbers of bench_test.go and benchmarks/, on a 2-core
 // machine: a pool runs trivial tasks at about 320 ns each, about five times
 // a bare channel send and receive; waiting for each result as well costs
@@ -67,13 +67,7 @@ type stopReason struct {
 // workers do not contend on shared ones.
 type worker struct {
 	pool  *Pool
-	index int // -1 for a task's second place (see help.go)
-	// origin is the worker whose counters a second place adds to, or nil
-	// for a worker.
-	origin *worker
-	// goid is the ID of the worker's goroutine (see goid.go), set as it
-	// starts, before it runs a task.
-	goid uint64
+	index int
 
 	// Only the worker's goroutine writes these, and other goroutines read
 	// labels and ctx only from a task it started. A goroutine that
@@ -100,15 +94,12 @@ type worker struct {
 	state atomic.Uint32 // busy, idling, parked or handed
 	wake  chan struct{} // capacity 1; a token when handed while parked
 
-	// holder is the context of the task in the worker's place: the one
-	// the worker runs, or one it lent its place to (see help.go).
-	holder atomic.Pointer[taskContext]
 	// current is the context of the task the worker's goroutine runs, for
-	// a goroutine that replaces it to take the place back. Only the
+	// a goroutine that replaces it to wait for the task's place. Only the
 	// worker's goroutine reads and writes it.
 	current *taskContext
-	// placeWaiters counts the goroutines waiting for a place on the worker
-	// to be given back; freed is closed when one is.
+	// placeWaiters counts the goroutines waiting for the place of a task
+	// run on the worker to be given back; freed is closed when one is.
 	placeWaiters atomic.Int32
 	placeMu      sync.Mutex
 	freed        chan struct{} // guarded by placeMu
@@ -258,7 +249,6 @@ func (p *Pool) work(w *worker, t task) {
 		w.ctx = pprof.WithLabels(p.ctx, w.labels)
 	}
 	pprof.SetGoroutineLabels(w.ctx)
-	w.goid = goid()
 	if c := w.current; c != nil {
 		// This goroutine replaces one that a task ended with
 		// runtime.Goexit: take the place back.
@@ -270,8 +260,8 @@ func (p *Pool) work(w *worker, t task) {
 		// The initializer holds the worker's place, so that it may
 		// wait for tasks of the pool as a task may.
 		c := taskContextOf(w.ctx, w)
-		c.runner = w.goid
-		w.occupy(c)
+		c.served = true
+		w.current = c
 		w.then = t
 		err := p.initialize(c)
 		w.release(c, nil, nil, false)
@@ -298,8 +288,8 @@ func (p *Pool) serve(w *worker, t task) {
 			t.abort(r.state, r.err)
 		} else {
 			c := t.context()
-			c.served, c.runner = true, w.goid
-			w.occupy(c)
+			c.served = true
+			w.current = c
 			// Whatever labels the task before set.
 			pprof.SetGoroutineLabels(w.ctx)
 			// No other task before the place is back.
@@ -327,15 +317,6 @@ func (p *Pool) serve(w *worker, t task) {
 		}
 		t = next
 	}
-}
-
-// counts returns the worker whose counters the tasks run in w's place add
-// to: w, or the worker of a second place.
-func (w *worker) counts() *worker {
-	if w.origin != nil {
-		return w.origin
-	}
-	return w
 }
 
 // goexit readies w for its next task as the task whose context is c ends
@@ -501,9 +482,8 @@ func (p *Pool) closedErr() error {
 // place is lent to another goroutine with c's context, it waits for room or
 // for the place to be given back, whichever comes first.
 func (p *Pool) submitFromTask(ctx context.Context, c *taskContext, w *worker, t task) pushResult {
-	w = place(c, w)
 	for {
-		if w.lend(c, t.context()) {
+		if c.lend(t.context()) {
 			// If ctx ends first, t goes on in c's place; Submit's
 			// caller has its future.
 			_ = runLent(ctx, w, c, t)

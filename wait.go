@@ -139,7 +139,6 @@ func waitAll[T any](ctx context.Context, fs []*Future[T]) error {
 // holds (see help.go).
 func waitFirst[T any](ctx context.Context, fs []*Future[T], until Condition) error {
 	c, w := taskIn(ctx)
-	placed := false
 	for {
 		if met(fs, until) {
 			return nil
@@ -151,9 +150,6 @@ func waitFirst[T any](ctx context.Context, fs []*Future[T], until Condition) err
 		for _, f := range fs {
 			if w == nil || f.p != w.pool || !f.pending() {
 				continue
-			}
-			if !placed {
-				w, placed = place(c, w), true
 			}
 			r, err := help(ctx, c, w, f)
 			if err != nil {
