@@ -53,6 +53,9 @@ type task interface {
 	context() *taskContext
 	// group returns the group the task belongs to, or nil.
 	group() *Group
+	// owner returns the group the task belongs to as the queue knows it,
+	// or nil.
+	owner() owner
 }
 
 // workerKey is the context key under which a task's context holds the worker

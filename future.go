@@ -436,6 +436,13 @@ func (f *Future[T]) context() *taskContext { return &f.ctx }
 
 func (f *Future[T]) group() *Group { return f.g }
 
+func (f *Future[T]) owner() owner {
+	if f.g == nil {
+		return nil // not a nil *Group in an owner
+	}
+	return f.g
+}
+
 // start runs the task on w, unless it has completed or been claimed by
 // another worker, and reports whether it did; the outcome waits in f.val and
 // f.err for publish. A task whose context is done is cancelled instead.

@@ -92,7 +92,7 @@ type Group struct {
 
 	// scan is where the pool's queue last looked for a task of the
 	// group, for a waiter that helps; guarded by the queue's mu.
-	scan struct{ pos, epoch uint64 }
+	scan cursor
 }
 
 // The flags of a group's state above its count.
@@ -405,7 +405,7 @@ func (g *Group) await(ctx context.Context, close bool) error {
 		}
 		var freed <-chan struct{}
 		if w != nil {
-			if t := g.p.queue.findGroup(g); t != nil {
+			if t := g.p.queue.findOwned(g); t != nil {
 				r, err := help(ctx, c, w, t)
 				switch {
 				case err != nil:
@@ -489,6 +489,13 @@ func (g *Group) release() {
 	}
 }
 
+// halted reports whether the group's context is done: its tasks that have
+// not started never will.
+func (g *Group) halted() bool { return g.ctx.Err() != nil }
+
+// cursor returns where the pool's queue last looked for a task of g.
+func (g *Group) cursor() *cursor { return &g.scan }
+
 // stopped returns the cause of the group's context if it is done, and nil
 // otherwise or for a nil group.
 func (g *Group) stopped() error {
@@ -566,7 +573,7 @@ func (g *Group) flush() {
 		return
 	}
 	err := cancelledBy(context.Cause(&g.ctx))
-	for _, t := range g.p.queue.removeGroup(g) {
+	for _, t := range g.p.queue.removeOwned(g) {
 		t.abort(Cancelled, err)
 	}
 }
@@ -600,6 +607,7 @@ func (t *goTask) pending() bool         { return State(t.state.Load()) == Pendin
 func (t *goTask) queued() *uint64       { return &t.pos }
 func (t *goTask) context() *taskContext { return &t.ctx }
 func (t *goTask) group() *Group         { return t.g }
+func (t *goTask) owner() owner          { return t.g }
 
 // start runs the task on w, as Future.start does.
 func (t *goTask) start(w *worker) bool {

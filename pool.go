@@ -5,7 +5,6 @@ import (
 	"errors"
 	"runtime/pprof"
 	"strconv"
-	"sync"
 	"sync/atomic"
 )
 
@@ -61,103 +60,6 @@ type Pool struct {
 type stopReason struct {
 	state State
 	err   error
-}
-
-// A worker is one of the pool's goroutines, with counters of its own so that
-// workers do not contend on shared ones.
-type worker struct {
-	pool  *Pool
-	index int
-
-	// Only the worker's goroutine writes these, and other goroutines read
-	// labels and ctx only from a task it started. A goroutine that
-	// replaces one ended by runtime.Goexit starts after the last write of
-	// the one it replaces (see work).
-	labels      pprof.LabelSet  // "pool" and "worker"
-	ctx         context.Context // the pool's, with labels
-	initialized bool
-
-	// then and idle say where a replacement goroutine takes up the work
-	// (see resume), should the worker's goroutine end in runtime.Goexit
-	// while then or idle is set: in the initializer, then is the
-	// worker's first task; in an OnDone callback run as the worker
-	// publishes an outcome, the worker has already taken then, its next
-	// task, from the queue, or put itself in the queue's idle list (idle).
-	then task
-	idle bool
-
-	// next is the task a push hands to the worker while it is idle, or
-	// nil when the queue closes: written under the queue's mu before a
-	// token is sent on wake, and read by the worker after it receives the
-	// token.
-	next  task
-	state atomic.Uint32 // busy, idling, parked or handed
-	wake  chan struct{} // capacity 1; a token when handed while parked
-
-	// current is the context of the task the worker's goroutine runs, for
-	// a goroutine that replaces it to wait for the task's place. Only the
-	// worker's goroutine reads and writes it.
-	current *taskContext
-	// placeWaiters counts the goroutines waiting for the place of a task
-	// run on the worker to be given back; freed is closed when one is.
-	placeWaiters atomic.Int32
-	placeMu      sync.Mutex
-	freed        chan struct{} // guarded by placeMu
-
-	// Tasks started here; those not yet succeeded, failed or panicked are
-	// running (more than one while a task helps another).
-	started   atomic.Uint64
-	succeeded atomic.Uint64
-	failed    atomic.Uint64
-	panicked  atomic.Uint64
-}
-
-// A worker's states as its queue sees them.
-const (
-	busy   = iota // running a task, or between tasks
-	idling        // in the queue's idle list, spinning
-	parked        // in the queue's idle list, blocked on wake
-	handed        // taken off the idle list, with next set
-)
-
-// hand tells w, taken off the queue's idle list with next set, that its task
-// is there. The worker, before it blocks, swaps idling for parked: so
-// exactly one of the two sees the other's store, and the worker either sees
-// handed and does not block, or blocks and gets a token on wake.
-func (w *worker) hand() {
-	if w.state.Swap(handed) == parked {
-		w.wake <- struct{}{}
-	}
-}
-
-// park marks w, idle, as blocked on its wake channel, and reports whether it
-// must block: false if its task has been handed over already.
-func (w *worker) park() bool {
-	return w.state.CompareAndSwap(idling, parked)
-}
-
-// handed returns the task handed to w by a push, and marks w busy.
-func (w *worker) handed() task {
-	w.state.Store(busy)
-	t := w.next
-	w.next = nil
-	return t
-}
-
-// resume returns the first task of a goroutine that replaces one of w's
-// ended by runtime.Goexit: the task that one had taken, or, if it was idle,
-// the task the queue hands w, or else the next task in the queue. It returns
-// nil if the queue is closed.
-func (w *worker) resume() task {
-	t, idle := w.then, w.idle
-	w.then, w.idle = nil, false
-	if t != nil {
-		return t
-	}
-	if idle {
-		return w.pool.queue.await(w)
-	}
-	return w.pool.queue.get(w)
 }
 
 // Stats is a snapshot of a pool's activity.
@@ -317,22 +219,6 @@ func (p *Pool) serve(w *worker, t task) {
 		}
 		t = next
 	}
-}
-
-// goexit readies w for its next task as the task whose context is c ends
-// its goroutine with runtime.Goexit, before the task's future completes: if
-// w's own goroutine runs it, goexit does what serve does once a task has
-// returned, gives the place back and takes the next task or becomes idle,
-// for the goroutine that replaces this one to take up. So whoever sees the
-// future complete finds the worker free, whichever way the task ended.
-func (w *worker) goexit(c *taskContext) {
-	if !c.served {
-		// A task run in a lent place: runLent gives it back.
-		return
-	}
-	w.release(c, nil, nil, false)
-	w.current = nil
-	w.then, w.idle = w.pool.queue.next(w)
 }
 
 // exit ends a pool whose workers have all exited after shutdown.

@@ -87,7 +87,7 @@ const (
 	full                      // no room: no idle worker, none to start, a full list
 	refused                   // the queue is closed
 	retry                     // push gave up waiting: see its wake argument
-	dropped                   // not queued: the task's group has stopped
+	dropped                   // not queued: the task's owner has halted
 )
 
 func newQueue(size, workers int, start func(*worker, task)) *queue {
@@ -139,11 +139,11 @@ func (q *queue) put(t task, hold bool) pushResult {
 		q.start(w, t)
 		return pushed
 	case q.n < q.size || hold:
-		if g := t.group(); g != nil && g.ctx.Err() != nil {
-			// The task would never run. A group flushes its queued
-			// tasks once its context is done, under mu: so a task
-			// is either linked before the flush, which takes it out,
-			// or sees the context done here.
+		if o := t.owner(); o != nil && o.halted() {
+			// The task would never run. An owner that halts takes
+			// its queued tasks out after, under mu (removeOwned): so
+			// a task is either linked before that, and taken out, or
+			// sees the owner halted here.
 			q.mu.Unlock()
 			return dropped
 		}
@@ -362,38 +362,55 @@ func (q *queue) remove(t task) bool {
 	return true
 }
 
-// findGroup returns the oldest task of g in the list, or nil.
+// An owner is what the tasks of a set belong to, such as a group: the queue
+// finds and removes the tasks of one owner, and queues none of an owner that
+// has halted.
+type owner interface {
+	// halted reports whether the owner's tasks are no longer to run. Once
+	// it reports true it always does, and the owner then calls
+	// removeOwned.
+	halted() bool
+	// cursor returns where findOwned last looked for a task of the
+	// owner, guarded by the queue's mu.
+	cursor() *cursor
+}
+
+// A cursor is a position in a queue's list, in one of its epochs.
+type cursor struct{ pos, epoch uint64 }
+
+// findOwned returns the oldest task of o in the list, or nil.
 //
 // It looks from where it last found one, if the list has not been
-// renumbered since: the tasks before that position were not g's then, and
-// tasks join the list only at its end. So a waiter that helps g's tasks one
+// renumbered since: the tasks before that position were not o's then, and
+// tasks join the list only at its end. So a waiter that helps o's tasks one
 // by one looks at each position of the list once, not once per task.
-func (q *queue) findGroup(g *Group) task {
+func (q *queue) findOwned(o owner) task {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	c := o.cursor()
 	pos := q.head
-	if g.scan.epoch == q.epoch {
-		pos = max(pos, g.scan.pos)
+	if c.epoch == q.epoch {
+		pos = max(pos, c.pos)
 	}
 	for ; pos < q.tail; pos++ {
-		if t := q.ring[pos&uint64(len(q.ring)-1)]; t != nil && t.group() == g {
-			g.scan.pos, g.scan.epoch = pos, q.epoch
+		if t := q.ring[pos&uint64(len(q.ring)-1)]; t != nil && t.owner() == o {
+			c.pos, c.epoch = pos, q.epoch
 			return t
 		}
 	}
-	g.scan.pos, g.scan.epoch = pos, q.epoch
+	c.pos, c.epoch = pos, q.epoch
 	return nil
 }
 
-// removeGroup takes every task of g out of the list and returns them, in
+// removeOwned takes every task of o out of the list and returns them, in
 // order, for the caller to complete.
-func (q *queue) removeGroup(g *Group) []task {
+func (q *queue) removeOwned(o owner) []task {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var ts []task
 	for pos := q.head; pos < q.tail; pos++ {
 		i := pos & uint64(len(q.ring)-1)
-		if t := q.ring[i]; t != nil && t.group() == g {
+		if t := q.ring[i]; t != nil && t.owner() == o {
 			q.ring[i] = nil
 			*t.queued() = 0
 			ts = append(ts, t)

@@ -27,8 +27,17 @@ type numbered struct {
 	n    int
 	done bool // started or aborted; guarded by the test
 	pos  uint64
-	g    *Group
+	o    *testOwner
 }
+
+// testOwner is an owner of numbered tasks, for testing the queue alone.
+type testOwner struct {
+	halt bool
+	c    cursor
+}
+
+func (o *testOwner) halted() bool    { return o.halt }
+func (o *testOwner) cursor() *cursor { return &o.c }
 
 func (t *numbered) start(*worker) bool {
 	if t.done {
@@ -47,7 +56,13 @@ func (t *numbered) abort(State, error) bool {
 }
 func (t *numbered) pending() bool   { return !t.done }
 func (t *numbered) queued() *uint64 { return &t.pos }
-func (t *numbered) group() *Group   { return t.g }
+func (t *numbered) group() *Group   { return nil }
+func (t *numbered) owner() owner {
+	if t.o == nil {
+		return nil
+	}
+	return t.o
+}
 func (t *numbered) context() *taskContext {
 	return nil
 }
@@ -502,25 +517,20 @@ func TestQueueRingFollowsItsTasks(t *testing.T) {
 	assert.LessOrEqual(t, len(q.ring), shrinkAbove, "the ring of an empty queue")
 }
 
-// TestQueueFindGroup checks findGroup, which looks from where it last found
+// TestQueueFindOwned checks findOwned, which looks from where it last found
 // a task of the group, against a model of the list: after every step of a
 // random mix of pushes and held pushes of two groups' tasks, pops, removals
 // and lookups, across the ring's growth, shrinking and emptying, it returns
 // the oldest task of the group in the list.
-func TestQueueFindGroup(t *testing.T) {
-	groups := make([]*Group, 2)
-	for i := range groups {
-		g := &Group{}
-		g.ctx = groupContext{Context: context.Background(), g: g}
-		groups[i] = g
-	}
+func TestQueueFindOwned(t *testing.T) {
+	groups := []*testOwner{{}, {}}
 	rng := rand.New(rand.NewPCG(1, 2))
 	q := newQueue(4, 1, func(*worker, task) {})
 	require.Equal(t, pushed, q.tryPush(&numbered{})) // starts the worker
 	var model []*numbered                            // the list, oldest first
-	oldest := func(g *Group) task {
+	oldest := func(o *testOwner) task {
 		for _, t := range model {
-			if t.g == g {
+			if t.o == o {
 				return t
 			}
 		}
@@ -531,7 +541,7 @@ func TestQueueFindGroup(t *testing.T) {
 		grow := i/20_000%2 == 0
 		switch op := rng.IntN(10); {
 		case op < 4 || grow && op < 6:
-			nt := &numbered{n: i, g: groups[rng.IntN(2)]}
+			nt := &numbered{n: i, o: groups[rng.IntN(2)]}
 			if q.hold(nt) == pushed {
 				model = append(model, nt)
 			}
@@ -551,7 +561,7 @@ func TestQueueFindGroup(t *testing.T) {
 		default:
 			g := groups[rng.IntN(2)]
 			want := oldest(g)
-			got := q.findGroup(g)
+			got := q.findOwned(g)
 			if want == nil {
 				require.Nil(t, got, "step %d", i)
 			} else {
