@@ -31,8 +31,12 @@ func TestMain(m *testing.M) {
 func TestPoolImplsRunEveryTask(t *testing.T) {
 	const workers, batch, batches = 4, 1000, 3
 	for _, im := range poolImpls {
-		for _, producers := range producerCounts {
-			t.Run(fmt.Sprintf("producers=%d/impl=%s", producers, im.name), func(t *testing.T) {
+		for _, tt := range []struct {
+			producers int
+			closures  bool
+		}{{1, false}, {8, false}, {1, true}, {8, true}} {
+			producers := tt.producers
+			t.Run(fmt.Sprintf("producers=%d/closures=%v/impl=%s", producers, tt.closures, im.name), func(t *testing.T) {
 				var ran, running, peak atomic.Int64
 				fn := func(x uint64) uint64 {
 					ran.Add(1)
@@ -47,14 +51,18 @@ func TestPoolImplsRunEveryTask(t *testing.T) {
 				require.NoError(t, err)
 				var sum uint64
 				for range batches {
-					sum += r.run(batch, producers, fn)
+					sum += r.run(batch, producers, fn, tt.closures)
 				}
 				require.NoError(t, r.close())
 
 				assert.Equal(t, int64(batch*batches), ran.Load(), "tasks run")
 				assert.LessOrEqual(t, peak.Load(), int64(workers), "tasks running at once")
+				want := uint64(batch * batches) // fn(1) for every task
+				if tt.closures {
+					want = batches * batch * (batch - 1) / 2 // fn(i) for task i
+				}
 				if im.results {
-					assert.Equal(t, uint64(batch*batches), sum, "sum of the results")
+					assert.Equal(t, want, sum, "sum of the results")
 				} else {
 					assert.Zero(t, sum)
 				}
@@ -147,7 +155,7 @@ func BenchmarkPool(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					measure(b, wl.batch, "task", func() { r.run(wl.batch, producers, wl.fn) })
+					measure(b, wl.batch, "task", func() { r.run(wl.batch, producers, wl.fn, wl.closures) })
 					if err := r.close(); err != nil {
 						b.Fatal(err)
 					}
@@ -266,7 +274,7 @@ func BenchmarkSleepBound(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				r.run(tasks, 1, sleep1ms)
+				r.run(tasks, 1, sleep1ms, false)
 			}
 			report(b)
 			if err := r.close(); err != nil {

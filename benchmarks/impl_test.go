@@ -24,11 +24,15 @@ import (
 // tasks and wait for all of them"; the ones that need no per-task handle
 // wait with a sync.WaitGroup, as a caller would.
 type runner interface {
-	// run runs n tasks of fn(1), submitted at once by producers goroutines
+	// run runs n tasks of fn, submitted at once by producers goroutines
 	// (n/producers each), and returns when all of them have run. A runner
 	// that collects results returns their sum, the others 0. A failure
-	// that the benchmark cannot go on from panics.
-	run(n, producers int, fn func(uint64) uint64) uint64
+	// that the benchmark cannot go on from panics. With closures, each
+	// task is a new closure that captures its own input, as callers
+	// write them (for _, u := range urls { g.Go(func() ... u ...) }), so
+	// that every implementation allocates one per task; without, one
+	// func of fn(1) serves every task.
+	run(n, producers int, fn func(uint64) uint64, closures bool) uint64
 	close() error
 }
 
@@ -55,6 +59,16 @@ var poolImpls = []poolImpl{
 	{name: "workerpool", open: openWorkerpool},
 }
 
+// tasks returns what gives a runner the task for input x: with closures, a
+// new closure per call, made by mk; without, the one func mk(1) every time.
+func tasks[F any](closures bool, mk func(x uint64) F) func(x uint64) F {
+	if closures {
+		return mk
+	}
+	shared := mk(1)
+	return func(uint64) F { return shared }
+}
+
 // spread calls fn on producers goroutines at once, each with its share
 // [lo, hi) of [0, n), waits for all, and returns the sum of what they
 // return. With one producer it calls fn(0, n) on the caller's goroutine.
@@ -72,20 +86,21 @@ func spread(n, producers int, fn func(lo, hi int) uint64) uint64 {
 	return sum.Load()
 }
 
-// countDown runs n tasks of fn(1), handing each to submit from producers
-// goroutines (the same func every time), and waits for them with a
-// sync.WaitGroup: how a caller waits for a pool that hands back nothing per
-// task.
-func countDown(n, producers int, fn func(uint64) uint64, submit func(task func())) {
+// countDown runs n tasks of fn, handing each to submit from producers
+// goroutines, and waits for them with a sync.WaitGroup: how a caller waits
+// for a pool that hands back nothing per task.
+func countDown(n, producers int, fn func(uint64) uint64, closures bool, submit func(task func())) {
 	var wg sync.WaitGroup
 	wg.Add(n)
-	task := func() {
-		consume(fn(1))
-		wg.Done()
-	}
+	task := tasks(closures, func(x uint64) func() {
+		return func() {
+			consume(fn(x))
+			wg.Done()
+		}
+	})
 	spread(n, producers, func(lo, hi int) uint64 {
-		for range hi - lo {
-			submit(task)
+		for i := lo; i < hi; i++ {
+			submit(task(uint64(i)))
 		}
 		return 0
 	})
@@ -121,19 +136,21 @@ func openFutures(wait futuresWait) func(int) (runner, error) {
 	}
 }
 
-func (r *futuresRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
+func (r *futuresRunner) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
 	ctx := context.Background()
 	if r.wait == waitGroup {
 		var wg sync.WaitGroup
 		wg.Add(n)
-		task := func(context.Context) (uint64, error) {
-			consume(fn(1))
-			wg.Done()
-			return 0, nil
-		}
+		task := tasks(closures, func(x uint64) func(context.Context) (uint64, error) {
+			return func(context.Context) (uint64, error) {
+				consume(fn(x))
+				wg.Done()
+				return 0, nil
+			}
+		})
 		spread(n, producers, func(lo, hi int) uint64 {
-			for range hi - lo {
-				futures.Submit(ctx, r.p, task)
+			for i := lo; i < hi; i++ {
+				futures.Submit(ctx, r.p, task(uint64(i)))
 			}
 			return 0
 		})
@@ -143,11 +160,13 @@ func (r *futuresRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
 	if len(r.fs) < n {
 		r.fs = make([]*futures.Future[uint64], n)
 	}
+	task := tasks(closures, func(x uint64) func(context.Context) (uint64, error) {
+		return func(context.Context) (uint64, error) { return fn(x), nil }
+	})
 	return spread(n, producers, func(lo, hi int) uint64 {
-		task := func(context.Context) (uint64, error) { return fn(1), nil }
 		fs := r.fs[lo:hi]
 		for i := range fs {
-			fs[i] = futures.Submit(ctx, r.p, task)
+			fs[i] = futures.Submit(ctx, r.p, task(uint64(lo+i)))
 		}
 		var sum uint64
 		if r.wait == waitAll {
@@ -186,15 +205,17 @@ func openFuturesGroup(workers int) (runner, error) {
 	return &futuresGroupRunner{p: p}, nil
 }
 
-func (r *futuresGroupRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
+func (r *futuresGroupRunner) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
 	g, _ := futures.NewGroup(context.Background(), r.p)
-	task := func(context.Context) error {
-		consume(fn(1))
-		return nil
-	}
+	task := tasks(closures, func(x uint64) func(context.Context) error {
+		return func(context.Context) error {
+			consume(fn(x))
+			return nil
+		}
+	})
 	spread(n, producers, func(lo, hi int) uint64 {
-		for range hi - lo {
-			g.Go(task)
+		for i := lo; i < hi; i++ {
+			g.Go(task(uint64(i)))
 		}
 		return 0
 	})
@@ -225,8 +246,8 @@ func openChanPool(workers int) (runner, error) {
 	return p, nil
 }
 
-func (p *chanPool) run(n, producers int, fn func(uint64) uint64) uint64 {
-	countDown(n, producers, fn, func(task func()) {
+func (p *chanPool) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
+	countDown(n, producers, fn, closures, func(task func()) {
 		p.tasks <- task
 	})
 	return 0
@@ -248,16 +269,18 @@ func openGoroutines(workers int) (runner, error) {
 	return &goroutines{sem: make(chan struct{}, workers)}, nil
 }
 
-func (g *goroutines) run(n, producers int, fn func(uint64) uint64) uint64 {
+func (g *goroutines) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
 	var wg sync.WaitGroup
-	task := func() {
-		consume(fn(1))
-		<-g.sem
-	}
+	task := tasks(closures, func(x uint64) func() {
+		return func() {
+			consume(fn(x))
+			<-g.sem
+		}
+	})
 	spread(n, producers, func(lo, hi int) uint64 {
-		for range hi - lo {
+		for i := lo; i < hi; i++ {
 			g.sem <- struct{}{}
-			wg.Go(task)
+			wg.Go(task(uint64(i)))
 		}
 		return 0
 	})
@@ -279,8 +302,8 @@ func openAnts(workers int) (runner, error) {
 	return &antsRunner{p: p}, nil
 }
 
-func (r *antsRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
-	countDown(n, producers, fn, func(task func()) {
+func (r *antsRunner) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
+	countDown(n, producers, fn, closures, func(task func()) {
 		if err := r.p.Submit(task); err != nil {
 			panic(err)
 		}
@@ -300,8 +323,8 @@ func openPond(workers int) (runner, error) {
 	return &pondRunner{p: pond.NewPool(workers)}, nil
 }
 
-func (r *pondRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
-	countDown(n, producers, fn, func(task func()) {
+func (r *pondRunner) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
+	countDown(n, producers, fn, closures, func(task func()) {
 		if err := r.p.Go(task); err != nil {
 			panic(err)
 		}
@@ -324,8 +347,8 @@ func openPondTask(workers int) (runner, error) {
 	return &pondTaskRunner{pondRunner{p: pond.NewPool(workers)}}, nil
 }
 
-func (r *pondTaskRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
-	countDown(n, producers, fn, func(task func()) {
+func (r *pondTaskRunner) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
+	countDown(n, producers, fn, closures, func(task func()) {
 		r.p.Submit(task)
 	})
 	return 0
@@ -342,15 +365,17 @@ func openPondResult(workers int) (runner, error) {
 	return &pondResultRunner{p: pond.NewResultPool[uint64](workers)}, nil
 }
 
-func (r *pondResultRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
+func (r *pondResultRunner) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
 	if len(r.ts) < n {
 		r.ts = make([]pond.ResultTask[uint64], n)
 	}
+	task := tasks(closures, func(x uint64) func() uint64 {
+		return func() uint64 { return fn(x) }
+	})
 	return spread(n, producers, func(lo, hi int) uint64 {
-		task := func() uint64 { return fn(1) }
 		ts := r.ts[lo:hi]
 		for i := range ts {
-			ts[i] = r.p.Submit(task)
+			ts[i] = r.p.Submit(task(uint64(lo + i)))
 		}
 		var sum uint64
 		for i, t := range ts {
@@ -378,12 +403,14 @@ type concRunner struct {
 
 func openConc(workers int) (runner, error) { return concRunner{workers}, nil }
 
-func (r concRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
+func (r concRunner) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
 	p := concpool.New().WithMaxGoroutines(r.workers)
-	task := func() { consume(fn(1)) }
+	task := tasks(closures, func(x uint64) func() {
+		return func() { consume(fn(x)) }
+	})
 	spread(n, producers, func(lo, hi int) uint64 {
-		for range hi - lo {
-			p.Go(task)
+		for i := lo; i < hi; i++ {
+			p.Go(task(uint64(i)))
 		}
 		return 0
 	})
@@ -400,12 +427,14 @@ type concResultRunner struct {
 
 func openConcResult(workers int) (runner, error) { return concResultRunner{workers}, nil }
 
-func (r concResultRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
+func (r concResultRunner) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
 	p := concpool.NewWithResults[uint64]().WithErrors().WithMaxGoroutines(r.workers)
-	task := func() (uint64, error) { return fn(1), nil }
+	task := tasks(closures, func(x uint64) func() (uint64, error) {
+		return func() (uint64, error) { return fn(x), nil }
+	})
 	spread(n, producers, func(lo, hi int) uint64 {
-		for range hi - lo {
-			p.Go(task)
+		for i := lo; i < hi; i++ {
+			p.Go(task(uint64(i)))
 		}
 		return 0
 	})
@@ -430,16 +459,18 @@ type errgroupRunner struct {
 
 func openErrgroup(workers int) (runner, error) { return errgroupRunner{workers}, nil }
 
-func (r errgroupRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
+func (r errgroupRunner) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
 	var g errgroup.Group
 	g.SetLimit(r.workers)
-	task := func() error {
-		consume(fn(1))
-		return nil
-	}
+	task := tasks(closures, func(x uint64) func() error {
+		return func() error {
+			consume(fn(x))
+			return nil
+		}
+	})
 	spread(n, producers, func(lo, hi int) uint64 {
-		for range hi - lo {
-			g.Go(task)
+		for i := lo; i < hi; i++ {
+			g.Go(task(uint64(i)))
 		}
 		return 0
 	})
@@ -459,8 +490,8 @@ func openWorkerpool(workers int) (runner, error) {
 	return &workerpoolRunner{wp: workerpool.New(workers)}, nil
 }
 
-func (r *workerpoolRunner) run(n, producers int, fn func(uint64) uint64) uint64 {
-	countDown(n, producers, fn, func(task func()) {
+func (r *workerpoolRunner) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
+	countDown(n, producers, fn, closures, func(task func()) {
 		r.wp.Submit(task)
 	})
 	return 0
