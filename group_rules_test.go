@@ -105,6 +105,15 @@ func grHold(t *testing.T, p *futures.Pool, workers int) (release func()) {
 	return release
 }
 
+// grHeldGroup returns a group on a pool of one worker and a queue of 16,
+// whose worker is held until release is called.
+func grHeldGroup(t *testing.T) (g *futures.Group, release func()) {
+	p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(16))
+	release = grHold(t, p, 1)
+	g, _ = futures.NewGroup(gcBG, p)
+	return g, release
+}
+
 // grReturnedBy reports whether done is closed once every goroutine of the
 // bubble is blocked: the call it stands for returned without the help of
 // what blocks them.
@@ -160,9 +169,7 @@ func TestGroupRuleFailureRacingAnAdd(t *testing.T) {
 		t.Run(e.name, func(t *testing.T) {
 			for range rounds {
 				synctest.Test(t, func(t *testing.T) {
-					p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(16))
-					release := grHold(t, p, 1)
-					g, _ := futures.NewGroup(gcBG, p)
+					g, release := grHeldGroup(t)
 					var ran atomic.Int32
 					failed := grOnGoroutine(func() { g.Go(nil) }) // fails the group at once
 					done := e.add(gcBG, g, func(context.Context) error { ran.Add(1); return nil })
@@ -231,9 +238,7 @@ func TestGroupRuleOwnContextEndIsNoFailure(t *testing.T) {
 		t.Run(e.name, func(t *testing.T) {
 			for range rounds {
 				synctest.Test(t, func(t *testing.T) {
-					p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(16))
-					release := grHold(t, p, 1)
-					g, _ := futures.NewGroup(gcBG, p)
+					g, release := grHeldGroup(t)
 					ctx, cancel := context.WithCancel(gcBG)
 					done := e.add(ctx, g, gcNop)
 					synctest.Wait()
