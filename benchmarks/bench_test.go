@@ -151,7 +151,7 @@ func BenchmarkPool(b *testing.B) {
 			for _, im := range poolImpls {
 				name := fmt.Sprintf("workload=%s/producers=%d/impl=%s", wl.name, producers, im.name)
 				b.Run(name, func(b *testing.B) {
-					r, err := im.open(wl.workers)
+					r, err := im.open(wl.workerCount())
 					if err != nil {
 						b.Fatal(err)
 					}

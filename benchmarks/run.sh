@@ -9,6 +9,14 @@
 #                  burst of load on a shared machine lands on every
 #                  implementation rather than on all samples of one;
 #                  INTERLEAVE=0 runs a single go test -count=COUNT
+#   CPUS=1,2,4,8   the GOMAXPROCS values of the scaling run (go test -cpu),
+#                  which charts throughput against processors in
+#                  results/scaling.svg and RESULTS.md's Scaling section;
+#                  CPUS= (empty) skips it. Above the machine's cores the
+#                  processors are oversubscribed: that measures contention.
+#   SCALING_COUNT=3  rounds of the scaling run
+#   SCALING_BENCH  its go test -bench pattern: the pool benchmarks of tiny
+#                  tasks (a closure each) and 2 µs tasks, 8 producers
 #
 # With the defaults a run takes about 10 minutes on 2 cores (COUNT=5 took
 # 8.5 minutes on the machine of RESULTS.md).
@@ -20,6 +28,9 @@ COUNT=${COUNT:-6}
 BENCHTIME=${BENCHTIME:-1s}
 BENCH=${BENCH:-.}
 INTERLEAVE=${INTERLEAVE:-1}
+CPUS=${CPUS-1,2,4,8}
+SCALING_COUNT=${SCALING_COUNT:-3}
+SCALING_BENCH=${SCALING_BENCH:-'Pool/workload=(tiny-closure|cpu2us)/producers=8/impl=(futures|futures-group|pond|conc|errgroup|chanpool)$'}
 
 # Pinned: golang.org/x/perf has no tagged releases; this is its commit of
 # 2026-09-08.
@@ -62,6 +73,30 @@ for ((round = 1; round <= rounds; round++)); do
 	step "round $round of $rounds: $shown"
 	"${cmd[@]}" | tee -a "$raw"
 done
+scaling=results/scaling.txt
+: >"$tmp/scaling.md"
+if [[ -n $CPUS ]]; then
+	: >"$scaling"
+	for ((round = 1; round <= SCALING_COUNT; round++)); do
+		step "scaling round $round of $SCALING_COUNT: -cpu $CPUS -bench '$SCALING_BENCH'"
+		"$tmp/benchmarks.test" -test.run '^$' -test.bench "$SCALING_BENCH" -test.cpu "$CPUS" \
+			-test.count=1 -test.benchtime="$BENCHTIME" -test.timeout=0 | tee -a "$scaling"
+	done
+	go run ./cmd/chart -scaling -in "$scaling" -svg results/scaling.svg -md "$tmp/scaling.md"
+fi
+: >"$tmp/scaling-section.md"
+if [[ -s $tmp/scaling.md ]]; then
+	{
+		printf '\n## Scaling\n\n'
+		printf 'Throughput against GOMAXPROCS: %s rounds of `go test -run '"'"'^$'"'"' -bench '"'"'%s'"'"' -cpu %s`\n' \
+			"$SCALING_COUNT" "$SCALING_BENCH" "$CPUS"
+		printf 'with the same binary, medians per cell, on the machine above (%s cores). GOMAXPROCS above\n' "$(nproc)"
+		printf 'the cores oversubscribes them, so those columns measure the cost of contention, not speed-up:\n'
+		printf 'run the script on a machine with more cores for the rest. Raw results in `results/scaling.txt`.\n\n'
+		printf '![throughput against GOMAXPROCS](results/scaling.svg)\n\n'
+		cat "$tmp/scaling.md"
+	} >"$tmp/scaling-section.md"
+fi
 elapsed=$(($(date +%s) - started))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -164,6 +199,7 @@ $(cat "$tmp/tables.md")
 Pivoted by implementation (\`-col /impl\`); \`~\` means the difference is within the noise.
 
 $(cat "$tmp/benchstat.md")
+$(cat "$tmp/scaling-section.md")
 EOF
 } >RESULTS.md
 

@@ -11,7 +11,7 @@ import (
 type workload struct {
 	name    string
 	batch   int // tasks per benchmark iteration
-	workers int // the same for every implementation
+	workers int // the same for every implementation; 0 for GOMAXPROCS
 	fn      func(uint64) uint64
 	// closures gives each task a closure of its own, allocated as it is
 	// submitted, that captures its input: how callers write tasks, and so
@@ -22,10 +22,19 @@ type workload struct {
 }
 
 var workloads = []workload{
-	{name: "tiny", batch: 1000, workers: runtime.GOMAXPROCS(0), fn: tiny},
-	{name: "tiny-closure", batch: 1000, workers: runtime.GOMAXPROCS(0), fn: tiny, closures: true},
-	{name: "cpu2us", batch: 1000, workers: runtime.GOMAXPROCS(0), fn: cpu2us},
+	{name: "tiny", batch: 1000, fn: tiny},
+	{name: "tiny-closure", batch: 1000, fn: tiny, closures: true},
+	{name: "cpu2us", batch: 1000, fn: cpu2us},
 	{name: "sleep1ms", batch: 200, workers: 100, fn: sleep1ms},
+}
+
+// workerCount returns the workers of wl's benchmarks: GOMAXPROCS, read as
+// each runs so that -cpu sets it, unless wl sets a number of its own.
+func (wl workload) workerCount() int {
+	if wl.workers == 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return wl.workers
 }
 
 // producerCounts are the numbers of goroutines submitting a batch at once.

@@ -110,3 +110,44 @@ func TestFormatNum(t *testing.T) {
 		assert.Equal(t, tt.want, formatNum(tt.give))
 	}
 }
+
+const scalingSample = `goos: linux
+goarch: amd64
+cpu: AMD EPYC
+BenchmarkPool/workload=tiny/producers=8/impl=futures     	  10	 1 ns/op	 500.0 ns/task
+BenchmarkPool/workload=tiny/producers=8/impl=futures     	  10	 1 ns/op	 400.0 ns/task
+BenchmarkPool/workload=tiny/producers=8/impl=futures     	  10	 1 ns/op	 600.0 ns/task
+BenchmarkPool/workload=tiny/producers=8/impl=pond        	  10	 1 ns/op	 250.0 ns/task
+BenchmarkPool/workload=tiny/producers=8/impl=futures-2   	  10	 1 ns/op	 250.0 ns/task
+BenchmarkPool/workload=tiny/producers=8/impl=pond-2      	  10	 1 ns/op	 200.0 ns/task
+BenchmarkPool/workload=tiny/producers=8/impl=futures-4   	  10	 1 ns/op	 200.0 ns/task
+`
+
+func TestScaling(t *testing.T) {
+	results, cfg, err := parse(strings.NewReader(scalingSample))
+	require.NoError(t, err)
+	assert.Equal(t, "linux/amd64, AMD EPYC", cfg.machine())
+	assert.Equal(t, []int{1, 1, 1, 1, 2, 2, 4}, []int{results[0].procs, results[1].procs, results[2].procs,
+		results[3].procs, results[4].procs, results[5].procs, results[6].procs})
+
+	panels := summarizeScaling(results)
+	require.Len(t, panels, 1)
+	p := panels[0]
+	assert.Equal(t, "Pool, workload=tiny, producers=8", p.title)
+	assert.Equal(t, []int{1, 2, 4}, p.procs)
+	require.Len(t, p.rows, 2)
+	assert.Equal(t, "futures", p.rows[0].impl)
+	// Medians of 500 ns (of 400, 500, 600), 250 ns and 200 ns per task.
+	assert.InDeltaSlice(t, []float64{2e6, 4e6, 5e6}, p.rows[0].perSec, 1)
+	assert.InDeltaSlice(t, []float64{4e6, 5e6, 0}, p.rows[1].perSec, 1, "pond was not measured at 4")
+
+	var md bytes.Buffer
+	require.NoError(t, writeScalingTables(&md, panels))
+	assert.Contains(t, md.String(), "| futures | 2.00 | 4.00 | 5.00 | 2.50× |")
+	assert.Contains(t, md.String(), "| pond | 4.00 | 5.00 | | |")
+
+	var svg bytes.Buffer
+	require.NoError(t, drawScalingSVG(&svg, panels, cfg.machine()))
+	require.NoError(t, xml.Unmarshal(svg.Bytes(), new(struct{})), "the SVG is not well-formed XML")
+	assert.Equal(t, 2, strings.Count(svg.String(), "<polyline"))
+}

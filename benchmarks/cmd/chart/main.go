@@ -4,9 +4,15 @@
 // the ratio of each implementation to impl=futures. It can also write the
 // same medians as Markdown tables. It uses the standard library only.
 //
+// With -scaling, it reads a run at several GOMAXPROCS values (go test -cpu
+// 1,2,4,...) and draws the throughput of each implementation against
+// GOMAXPROCS instead, one line chart per benchmark and setting, with the same
+// in Markdown tables.
+//
 // Usage:
 //
 //	go run ./cmd/chart -in results/raw.txt -svg results/chart.svg -md tables.md
+//	go run ./cmd/chart -scaling -in results/scaling.txt -svg results/scaling.svg -md scaling.md
 package main
 
 import (
@@ -22,6 +28,7 @@ func main() {
 	in := flag.String("in", "results/raw.txt", "benchmark output to read")
 	svgOut := flag.String("svg", "", "write the chart to this file")
 	mdOut := flag.String("md", "", "write Markdown tables of the medians to this file")
+	scaling := flag.Bool("scaling", false, "chart throughput against GOMAXPROCS")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("chart: ")
@@ -37,6 +44,20 @@ func main() {
 	}
 	if len(results) == 0 {
 		log.Fatalf("%s holds no benchmark results", *in)
+	}
+	if *scaling {
+		panels := summarizeScaling(results)
+		if *svgOut != "" {
+			if err := writeFile(*svgOut, func(w io.Writer) error { return drawScalingSVG(w, panels, cfg.machine()) }); err != nil {
+				log.Fatal(err)
+			}
+		}
+		if *mdOut != "" {
+			if err := writeFile(*mdOut, func(w io.Writer) error { return writeScalingTables(w, panels) }); err != nil {
+				log.Fatal(err)
+			}
+		}
+		return
 	}
 	panels := summarize(results)
 	if *svgOut != "" {

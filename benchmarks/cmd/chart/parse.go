@@ -17,6 +17,12 @@ type config struct {
 	procs             string // the -N suffix of the benchmark names
 }
 
+// machine describes the machine alone, without GOMAXPROCS.
+func (c config) machine() string {
+	c.procs = ""
+	return c.String()
+}
+
 func (c config) String() string {
 	var parts []string
 	if c.goos != "" || c.goarch != "" {
@@ -35,6 +41,7 @@ func (c config) String() string {
 type result struct {
 	bench   string   // the top-level name without "Benchmark": "Pool"
 	keys    []keyVal // the key=value parts of the sub-benchmark name, in order
+	procs   int      // GOMAXPROCS: the -N suffix of the name, 1 without one
 	metrics map[string]float64
 }
 
@@ -66,7 +73,7 @@ func parse(r io.Reader) ([]result, config, error) {
 			case "goarch":
 				cfg.goarch = v
 			case "cpu":
-				cfg.cpu = v
+				cfg.cpu = strings.TrimSpace(v)
 			}
 		}
 		fields := strings.Fields(sc.Text())
@@ -77,12 +84,14 @@ func parse(r io.Reader) ([]result, config, error) {
 			continue // not a result line: no iteration count
 		}
 		name := strings.TrimPrefix(fields[0], "Benchmark")
+		procs := 1 // go test adds no suffix for GOMAXPROCS=1
 		if m := procsSuffix.FindString(name); m != "" {
 			cfg.procs = m[1:]
+			procs, _ = strconv.Atoi(m[1:])
 			name = strings.TrimSuffix(name, m)
 		}
 		parts := strings.Split(name, "/")
-		res := result{bench: parts[0], metrics: make(map[string]float64)}
+		res := result{bench: parts[0], procs: procs, metrics: make(map[string]float64)}
 		for _, p := range parts[1:] {
 			k, v, ok := strings.Cut(p, "=")
 			if !ok {
