@@ -18,8 +18,8 @@
 #   SCALING_BENCH  its go test -bench pattern: the pool benchmarks of tiny
 #                  tasks (a closure each) and 2 µs tasks, 8 producers
 #
-# With the defaults a run takes about 10 minutes on 2 cores (COUNT=5 took
-# 8.5 minutes on the machine of RESULTS.md).
+# With the defaults a run takes about half an hour on 2 cores: about 4.5
+# minutes a round, and 4 for the scaling run.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
