@@ -443,3 +443,32 @@ func TestGroupRuleStoppedGroupRunsNothing(t *testing.T) {
 		})
 	}
 }
+
+// TrySubmit, like Submit, takes no room for a task that could never run: its
+// future comes back already cancelled, even when the queue has no room.
+func TestTrySubmitOfATaskThatCouldNeverRun(t *testing.T) {
+	p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+	release := grHold(t, p, 1) // no room now
+	defer release()
+	cause := errors.New("gone")
+	done, cancel := context.WithCancelCause(gcBG)
+	cancel(cause)
+	var ran atomic.Int32
+	f, err := futures.TrySubmit(done, p, func(context.Context) (int, error) { ran.Add(1); return 1, nil })
+	require.NoError(t, err)
+	assert.Equal(t, futures.Cancelled, f.State())
+	assert.ErrorIs(t, f.Err(), futures.ErrCancelled)
+	assert.ErrorIs(t, f.Err(), cause)
+
+	boom := errors.New("boom")
+	g, gctx := futures.NewGroup(gcBG, p)
+	g.Go(nil) // fails the group at once, with no worker free
+	<-gctx.Done()
+	f, err = futures.TrySubmit(gcBG, g, func(context.Context) (int, error) { ran.Add(1); return 1, boom })
+	require.NoError(t, err)
+	assert.Equal(t, futures.Cancelled, f.State())
+	assert.ErrorIs(t, f.Err(), futures.ErrCancelled)
+	assert.ErrorIs(t, g.Wait(), futures.ErrInvalidOption, "the group's first failure")
+	release()
+	assert.Zero(t, ran.Load())
+}
