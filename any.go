@@ -83,12 +83,12 @@ func Any[T any](ctx context.Context, ex Executor, fns ...func(context.Context) (
 			}
 		}
 		var f *Future[T]
+		var err error
 		if fn == nil {
 			// Its failure is Any's, not the group's: it never reaches
 			// the group, as a function that fails at once would not.
-			f = &Future[T]{err: errNilFunc}
-			f.finish(Finished)
-		} else if f, _ = newFuture(actx, ex, fn); f.p != nil && !f.complete() {
+			f = failed[T](nil, errNilFunc)
+		} else if f, err = newFuture(actx, ex, fn); err == nil {
 			f.flags.Or(quiet)
 			f.p.submit(actx, f)
 		}
@@ -147,6 +147,8 @@ func waitAnyOf[T any](ctx context.Context, fs []*Future[T]) error {
 				return err
 			}
 			if r == placeLent {
+				// Another goroutine with the task's context runs
+				// a task in its place: wait for it to come back.
 				lent = true
 				break
 			}
@@ -155,18 +157,7 @@ func waitAnyOf[T any](ctx context.Context, fs []*Future[T]) error {
 				return context.Cause(ctx)
 			}
 		}
-		if !lent {
-			return waitFor(ctx, fs, AllCompleted, nil)
-		}
-		// Another goroutine with the task's context runs a task in its
-		// place: wait for the place to come back, then go on.
-		freed := w.watchFor(c)
-		if freed == nil {
-			continue
-		}
-		err := waitFor(ctx, fs, AllCompleted, freed)
-		w.unwatchPlace()
-		if err != errRetry {
+		if err := waitOrFreed(ctx, fs, AllCompleted, c, w, lent); err != errRetry {
 			return err
 		}
 	}

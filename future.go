@@ -183,12 +183,17 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 	if g != nil && err != errGroupDone {
 		g.failInvalid(err)
 	}
-	// Complete f without abort, which would count it in p's Stats: an
-	// invalid submission does not reach the pool. f.p is kept, if known,
-	// only so that a panicking callback goes to the pool's handler.
+	return failed[T](p, err), err
+}
+
+// failed returns a future complete with err, of a submission that never
+// reached the pool. It completes without abort, which would count it in p's
+// Stats; p, which may be nil, is kept only so that a panicking callback goes
+// to the pool's handler.
+func failed[T any](p *Pool, err error) *Future[T] {
 	f := &Future[T]{p: p, err: err}
 	f.finish(Finished)
-	return f, err
+	return f
 }
 
 // Result waits for the future to complete and returns the task's value and

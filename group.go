@@ -233,7 +233,7 @@ func (g *Group) Go(fn func(ctx context.Context) error) {
 	case refused:
 		t.abort(Finished, g.p.closedErr())
 	case dropped:
-		t.abort(Cancelled, cancelledBy(g.stopped()))
+		abortStopped(t)
 	case pushed:
 		g.queued()
 	}

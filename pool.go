@@ -286,13 +286,7 @@ var testHookBroken func()
 // or as Finished with the refusal. It reports whether the pool refused t.
 func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 	p.submitted.Add(1)
-	if ctx.Err() != nil {
-		// It would not run: take no room for it.
-		t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
-		return false
-	}
-	if cause := t.group().stopped(); cause != nil {
-		t.abort(Cancelled, cancelledBy(cause))
+	if cancelDoomed(ctx, t) {
 		return false
 	}
 	q := p.queue
@@ -319,7 +313,7 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 		return true
 	case retry, dropped:
 		// The group stopped, as the push above saw.
-		t.abort(Cancelled, cancelledBy(t.group().stopped()))
+		abortStopped(t)
 		return false
 	}
 	// push gave up: ctx is done.
@@ -334,12 +328,7 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 // submit does.
 func (p *Pool) trySubmit(ctx context.Context, t task) error {
 	p.submitted.Add(1)
-	if ctx.Err() != nil {
-		t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
-		return nil
-	}
-	if cause := t.group().stopped(); cause != nil {
-		t.abort(Cancelled, cancelledBy(cause))
+	if cancelDoomed(ctx, t) {
 		return nil
 	}
 	switch p.queue.tryPush(t) {
@@ -348,11 +337,30 @@ func (p *Pool) trySubmit(ctx context.Context, t task) error {
 	case refused:
 		return p.closedErr()
 	case dropped:
-		t.abort(Cancelled, cancelledBy(t.group().stopped()))
+		abortStopped(t)
 		return nil
 	}
 	t.group().queued()
 	return nil
+}
+
+// cancelDoomed completes t as cancelled if it could never run, as ctx is
+// done or its group has stopped, so that it takes no room, and reports
+// whether it did.
+func cancelDoomed(ctx context.Context, t task) bool {
+	var cause error
+	if ctx.Err() != nil {
+		cause = context.Cause(ctx)
+	} else if cause = t.group().stopped(); cause == nil {
+		return false
+	}
+	t.abort(Cancelled, cancelledBy(cause))
+	return true
+}
+
+// abortStopped completes t, whose group has stopped, as cancelled.
+func abortStopped(t task) {
+	t.abort(Cancelled, cancelledBy(t.group().stopped()))
 }
 
 func (p *Pool) closedErr() error {

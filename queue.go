@@ -155,10 +155,10 @@ func (q *queue) put(t task, hold bool) pushResult {
 		return pushed
 	case q.n < q.size || hold:
 		if o := t.owner(); o != nil && o.halted() {
-			// The task would never run. An owner that halts takes
-			// its queued tasks out after, under mu (removeOwned): so
-			// a task is either linked before that, and taken out, or
-			// sees the owner halted here.
+			// The task would never run. An owner takes its queued
+			// tasks out (removeOwned, under mu) only once it has
+			// halted: so a task is either linked before that, and
+			// taken out, or sees the owner halted here.
 			q.mu.Unlock()
 			return dropped
 		}
@@ -382,8 +382,8 @@ func (q *queue) remove(t task) bool {
 // has halted.
 type owner interface {
 	// halted reports whether the owner's tasks are no longer to run. Once
-	// it reports true it always does, and the owner then calls
-	// removeOwned.
+	// it reports true it always does; the owner calls removeOwned only
+	// after that.
 	halted() bool
 	// cursor returns where findOwned last looked for a task of the
 	// owner, guarded by the queue's mu.

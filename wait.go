@@ -167,20 +167,24 @@ func waitFirst[T any](ctx context.Context, fs []*Future[T], until Condition) err
 		// Nothing to run now. If the task's place is lent to another
 		// goroutine with its context, wait for it to be given back as
 		// well, to run what is still queued then.
-		var freed <-chan struct{}
-		if lent {
-			if freed = w.watchFor(c); freed == nil {
-				continue
-			}
-		}
-		err := waitFor(ctx, fs, until, freed)
-		if freed != nil {
-			w.unwatchPlace()
-		}
-		if err != errRetry {
+		if err := waitOrFreed(ctx, fs, until, c, w, lent); err != errRetry {
 			return err
 		}
 	}
+}
+
+// waitOrFreed waits as waitFor does; if lent, also until the place of the
+// task whose context is c, on w, is free again, and then returns errRetry
+// for the caller to look for queued tasks to run once more.
+func waitOrFreed[T any](ctx context.Context, fs []*Future[T], until Condition, c *taskContext, w *worker, lent bool) error {
+	var freed <-chan struct{}
+	if lent {
+		if freed = w.watchFor(c); freed == nil {
+			return errRetry
+		}
+		defer w.unwatchPlace()
+	}
+	return waitFor(ctx, fs, until, freed)
 }
 
 // errRetry is what waitFor returns when woken by its wake argument.

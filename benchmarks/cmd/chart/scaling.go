@@ -135,17 +135,7 @@ func drawScalingSVG(w io.Writer, panels []scalePanel, machine string) error {
 	for _, p := range panels {
 		y = drawScalePanel(&b, p, y+40)
 	}
-	height := y + 16
-	if _, err := fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`+"\n",
-		width, height, width, height); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, `<rect width="%d" height="%d" fill="white"/>`+"\n", width, height)
-	if _, err := b.WriteTo(w); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "</svg>\n")
-	return err
+	return writeSVG(w, &b, y+16)
 }
 
 // drawScalePanel draws p with its top at y and returns the y below it.

@@ -65,14 +65,18 @@ func drawSVG(w io.Writer, panels []panel, machine string) error {
 	for _, p := range panels {
 		y = drawPanel(&b, p, y+28)
 	}
-	height := y + 16
+	return writeSVG(w, &b, y+16)
+}
 
+// writeSVG writes body, drawn on a white page of the given height, as an SVG
+// document to w.
+func writeSVG(w io.Writer, body *bytes.Buffer, height int) error {
 	if _, err := fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`+"\n",
 		width, height, width, height); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, `<rect width="%d" height="%d" fill="white"/>`+"\n", width, height)
-	if _, err := b.WriteTo(w); err != nil {
+	if _, err := body.WriteTo(w); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "</svg>\n")
