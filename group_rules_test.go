@@ -472,3 +472,31 @@ func TestTrySubmitOfATaskThatCouldNeverRun(t *testing.T) {
 	release()
 	assert.Zero(t, ran.Load())
 }
+
+// A task added to a group whose parent context is already done never runs,
+// and the parent's end is the group's failure as the task is added, however
+// it is added; but TryGo refuses the task instead, which fails nothing.
+func TestGroupRuleParentDoneBeforeAdd(t *testing.T) {
+	cause := errors.New("parent gone")
+	for _, e := range grEntries {
+		t.Run(e.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := futures.NewTestPool(t, futures.WithWorkers(1))
+				parent, cancel := context.WithCancelCause(gcBG)
+				cancel(cause)
+				g, _ := futures.NewGroup(parent, p)
+				var ran atomic.Int32
+				done := e.add(gcBG, g, func(context.Context) error { ran.Add(1); return nil })
+				assert.True(t, grReturnedBy(done), "the call waited")
+				err := g.Wait()
+				assert.Zero(t, ran.Load())
+				if e.name == "TryGo" {
+					assert.NoError(t, err)
+					return
+				}
+				assert.ErrorIs(t, err, futures.ErrCancelled)
+				assert.ErrorIs(t, err, cause)
+			})
+		})
+	}
+}

@@ -104,13 +104,24 @@ func TestPlaceGoroutinesOfARunningTaskShareNoIndex(t *testing.T) {
 				p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(way.queue))
 				var s plState
 				var childRan atomic.Int32
+				// running counts the task and its children at once:
+				// one more than the worker while the task runs.
+				var running, most atomic.Int32
+				enter := func() func() {
+					n := running.Add(1)
+					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+					}
+					return func() { running.Add(-1) }
+				}
 				child := func(ctx context.Context) (int, error) {
+					defer enter()()
 					defer s.hold(ctx)()
 					childRan.Add(1)
 					runtime.Gosched()
 					return 1, nil
 				}
 				err := futures.InTask(t, p, func(ctx context.Context) error {
+					defer enter()()
 					defer s.hold(ctx)()
 					var wg sync.WaitGroup
 					errs := make([]error, 3)
@@ -143,6 +154,7 @@ func TestPlaceGoroutinesOfARunningTaskShareNoIndex(t *testing.T) {
 				require.NoError(t, err)
 				assert.Zero(t, s.bad.Load(), "two tasks ran at once with the same WorkerIndex")
 				assert.Positive(t, childRan.Load())
+				assert.LessOrEqual(t, most.Load(), int32(2), "tasks at once on one worker: the task and one in its place")
 			})
 		}
 	}
