@@ -286,7 +286,8 @@ var testHookBroken func()
 // or as Finished with the refusal. It reports whether the pool refused t.
 func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 	p.submitted.Add(1)
-	if cancelDoomed(ctx, t) {
+	if ctx.Err() != nil || t.group().stopped() != nil {
+		cancelDoomed(ctx, t)
 		return false
 	}
 	q := p.queue
@@ -328,7 +329,8 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 // submit does.
 func (p *Pool) trySubmit(ctx context.Context, t task) error {
 	p.submitted.Add(1)
-	if cancelDoomed(ctx, t) {
+	if ctx.Err() != nil || t.group().stopped() != nil {
+		cancelDoomed(ctx, t)
 		return nil
 	}
 	switch p.queue.tryPush(t) {
@@ -344,18 +346,15 @@ func (p *Pool) trySubmit(ctx context.Context, t task) error {
 	return nil
 }
 
-// cancelDoomed completes t as cancelled if it could never run, as ctx is
-// done or its group has stopped, so that it takes no room, and reports
-// whether it did.
-func cancelDoomed(ctx context.Context, t task) bool {
-	var cause error
+// cancelDoomed completes t as cancelled, so that it takes no room: it could
+// never run, as ctx is done or its group has stopped. The callers check
+// that first, where the check costs no call.
+func cancelDoomed(ctx context.Context, t task) {
+	cause := t.group().stopped()
 	if ctx.Err() != nil {
 		cause = context.Cause(ctx)
-	} else if cause = t.group().stopped(); cause == nil {
-		return false
 	}
 	t.abort(Cancelled, cancelledBy(cause))
-	return true
 }
 
 // abortStopped completes t, whose group has stopped, as cancelled.
