@@ -534,32 +534,45 @@ func (g *Group) stop() {
 	// A failure sets err before it cancels the context; with
 	// WithAllErrors, a failure does not cancel it. So a context done
 	// with no err, or with WithAllErrors, was ended by the parent (or by
-	// Wait, once the group has no task left to see it).
-	byParent := !g.ended && (g.all || g.err == nil)
-	g.ended = true
-	g.mu.Unlock()
-	if byParent {
-		g.fail(cancelledBy(context.Cause(&g.ctx)))
+	// Wait, once the group has no task left to see it). The end is
+	// recorded under the same lock as it is seen, so that no failure
+	// recorded after it can come before it.
+	if !g.ended {
+		g.ended = true
+		if g.all || g.err == nil {
+			// The context is done already: nothing to cancel.
+			g.recordLocked(cancelledBy(context.Cause(&g.ctx)))
+		}
 	}
+	g.mu.Unlock()
 	g.flush()
 }
 
-// fail records the failure err.
+// fail records the failure err. The first, unless WithAllErrors, cancels
+// the group's context with err as its cause and flushes the group's queued
+// tasks.
 func (g *Group) fail(err error) {
 	g.mu.Lock()
+	first := g.recordLocked(err)
+	g.mu.Unlock()
+	if first {
+		g.cancel(err)
+		g.flush()
+	}
+}
+
+// recordLocked records the failure err, and reports whether it is the
+// group's first without WithAllErrors. The caller holds mu.
+func (g *Group) recordLocked(err error) (first bool) {
 	if g.all {
 		g.errs = append(g.errs, err)
-		g.mu.Unlock()
-		return
+		return false
 	}
 	if g.err != nil {
-		g.mu.Unlock()
-		return
+		return false
 	}
 	g.err = err
-	g.mu.Unlock()
-	g.cancel(err)
-	g.flush()
+	return true
 }
 
 // flush completes, as cancelled, the tasks of the group in the queue, once
