@@ -56,6 +56,9 @@ type task interface {
 	// owner returns the group the task belongs to as the queue knows it,
 	// or nil.
 	owner() owner
+	// setSlotted marks the task as holding a slot of its group's limit,
+	// or not, and reports whether it held one (see limit.go).
+	setSlotted(on bool) (was bool)
 }
 
 // workerKey is the context key under which a task's context holds the worker
@@ -83,6 +86,11 @@ type taskContext struct {
 	// lent is the context of the task that runs in this task's place, on
 	// its behalf, or nil (see help.go).
 	lent atomic.Pointer[taskContext]
+	// slot is the group made WithLimit that counts the place the task
+	// runs in, or nil: its own group, if the task took a slot, or that
+	// of the task in whose place it runs (see limit.go). Written before
+	// the task starts.
+	slot *Group
 }
 
 func (c *taskContext) Value(key any) any {

@@ -84,7 +84,17 @@ const (
 	// quiet, set before submission, keeps the task's failure from failing
 	// its group: the tasks of Any fail on their own.
 	quiet
+	// slotted says the task holds a slot of its group's limit, which it
+	// gives up as it completes.
+	slotted
 )
+
+func (f *Future[T]) setSlotted(on bool) bool {
+	if on {
+		return f.flags.Or(slotted)&slotted != 0
+	}
+	return f.flags.And(^uint32(slotted))&slotted != 0
+}
 
 // watch holds the callbacks of a future, with room for one so that the
 // common case costs a single allocation, and the channels of the Wait calls
@@ -536,7 +546,7 @@ func (f *Future[T]) finish(s State) {
 		// Count f out of its group last, once its Done channel is closed
 		// and its callbacks have run, even if one calls runtime.Goexit:
 		// the group's Wait returns only then.
-		defer f.g.taskDone(f.err, s, f.flags.Load()&quiet != 0)
+		defer f.g.taskDone(f.err, s, f.flags.Load()&quiet != 0, f.setSlotted(false))
 	}
 
 	// Those who wait set watched, then read the state; finish stores the

@@ -3,6 +3,7 @@ package futures
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -34,7 +35,7 @@ import (
 //
 // Go never waits: when the pool's queue has no room, the group holds the
 // task, in the queue's line beyond its size, until a worker is free for it.
-// A held task costs about 100 bytes besides its function. So a task may add
+// A held task costs about 110 bytes besides its function. So a task may add
 // tasks to its own group, to any depth, without deadlock, even on a pool of
 // one worker; and every task runs on one of the pool's workers, never on the
 // caller's goroutine, so the pool's bound and [WorkerIndex] hold. For
@@ -63,8 +64,9 @@ type Group struct {
 	parent context.Context // given to NewGroup: a task's, for Wait to help
 	ctx    groupContext    // the group's context, which NewGroup returns
 	cancel context.CancelCauseFunc
-	all    bool  // WithAllErrors
-	bad    error // the error of an invalid NewGroup, or nil
+	all    bool     // WithAllErrors
+	lim    *limiter // WithLimit, or nil
+	bad    error    // the error of an invalid NewGroup, or nil
 
 	// state holds in its low bits the number of tasks added and not yet
 	// complete, and the flags above them. Go adds to the count, then
@@ -146,7 +148,7 @@ func (g *Group) within(ctx context.Context) bool {
 func NewGroup(ctx context.Context, ex Executor, opts ...GroupOption) (*Group, context.Context) {
 	g := &Group{parent: ctx}
 	p, _, err := executorOf(ex)
-	var o groupOptions
+	o := groupOptions{limit: math.MaxInt}
 	for _, opt := range opts {
 		if opt == nil {
 			err = invalidf("nil GroupOption")
@@ -161,6 +163,13 @@ func NewGroup(ctx context.Context, ex Executor, opts ...GroupOption) (*Group, co
 	g.ctx = groupContext{Context: c, g: g}
 	g.cancel = cancel
 	g.all = o.allErrors
+	switch {
+	case err != nil:
+	case o.limit < 1:
+		err = invalidf("WithLimit(%d): the limit must be at least 1", o.limit)
+	case o.limit < math.MaxInt:
+		g.lim = &limiter{n: o.limit}
+	}
 	if err != nil {
 		g.bad = err
 		cancel(err)
@@ -229,6 +238,17 @@ func (g *Group) Go(fn func(ctx context.Context) error) {
 	if t == nil {
 		return
 	}
+	if g.lim != nil {
+		took, held := g.lim.takeOrHold(g, t)
+		switch {
+		case held:
+			return
+		case !took:
+			abortStopped(t)
+			return
+		}
+		slotFor(g, t)
+	}
 	switch g.p.queue.hold(t) {
 	case refused:
 		t.abort(Finished, g.p.closedErr())
@@ -250,12 +270,28 @@ func (g *Group) TryGo(fn func(ctx context.Context) error) bool {
 	if t == nil {
 		return false
 	}
+	if g.lim != nil {
+		if !g.lim.take() {
+			g.refuse(t)
+			return false
+		}
+		slotFor(g, t)
+	}
 	if g.p.queue.tryPush(t) == pushed {
 		g.queued()
 		return true
 	}
+	g.unslot(t)
 	g.refuse(t)
 	return false
+}
+
+// unslot gives up the slot of t, a task of g that was not queued, if it
+// holds one.
+func (g *Group) unslot(t task) {
+	if t.setSlotted(false) {
+		g.freeSlot()
+	}
 }
 
 // refuse counts out t, a task of TryGo that was not queued: its caller
@@ -515,12 +551,15 @@ func (g *Group) stopped() error {
 // failure of the group, which taskDone records before the task's own, so
 // that the task's outcome, which may well come of that end, does not hide
 // it.
-func (g *Group) taskDone(err error, s State, quiet bool) {
+func (g *Group) taskDone(err error, s State, quiet, slotted bool) {
 	if g.ctx.Err() != nil {
 		g.stop()
 	}
 	if err != nil && !quiet && (s != Cancelled || err == errShutdownNow) {
 		g.fail(err)
+	}
+	if slotted {
+		g.freeSlot()
 	}
 	g.release()
 }
@@ -589,6 +628,11 @@ func (g *Group) flush() {
 	for _, t := range g.p.queue.removeOwned(g) {
 		t.abort(Cancelled, err)
 	}
+	if g.lim != nil {
+		for _, t := range g.lim.unhold() {
+			t.abort(Cancelled, err)
+		}
+	}
 }
 
 // result returns the error that Wait returns.
@@ -608,12 +652,13 @@ func (g *Group) result() error {
 // A goTask is a task of [Group.Go]: a function and its outcome, with no
 // future.
 type goTask struct {
-	g     *Group
-	fn    func(context.Context) error // nil once complete
-	state atomic.Uint32               // a State, as a future's
-	pos   uint64                      // see task.queued
-	err   error                       // written before the task completes
-	ctx   taskContext
+	g       *Group
+	fn      func(context.Context) error // nil once complete
+	state   atomic.Uint32               // a State, as a future's
+	slotted atomic.Bool                 // see task.setSlotted
+	pos     uint64                      // see task.queued
+	err     error                       // written before the task completes
+	ctx     taskContext
 }
 
 func (t *goTask) pending() bool         { return State(t.state.Load()) == Pending }
@@ -621,6 +666,9 @@ func (t *goTask) queued() *uint64       { return &t.pos }
 func (t *goTask) context() *taskContext { return &t.ctx }
 func (t *goTask) group() *Group         { return t.g }
 func (t *goTask) owner() owner          { return t.g }
+func (t *goTask) setSlotted(on bool) bool {
+	return t.slotted.Swap(on)
+}
 
 // start runs the task on w, as Future.start does.
 func (t *goTask) start(w *worker) bool {
@@ -676,5 +724,5 @@ func (t *goTask) abort(s State, err error) bool {
 func (t *goTask) complete(s State) {
 	t.fn = nil
 	t.state.Store(uint32(s))
-	t.g.taskDone(t.err, s, false)
+	t.g.taskDone(t.err, s, false, t.slotted.Swap(false))
 }

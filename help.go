@@ -60,6 +60,7 @@ func help(ctx context.Context, c *taskContext, w *worker, t task) (r helpResult,
 		w.giveBack(t.context(), c)
 		return notQueued, nil
 	}
+	lendSlot(c, t)
 	return helped, runLent(ctx, w, c, t)
 }
 

@@ -140,6 +140,31 @@ func (f groupOptionFunc) applyGroup(o *groupOptions) { f(o) }
 
 type groupOptions struct {
 	allErrors bool
+	limit     int
+}
+
+// WithLimit makes a [Group] run at most n of its tasks at once, n >= 1,
+// however they were added, on a pool it may share with other work: errgroup's
+// SetLimit. A task counts from the moment it is added until it completes,
+// while it waits in the pool's queue as while it runs; but a task that waits
+// for a task of its group with its context, and so runs it in its own place
+// (see [Future.Result]), does not count while it waits.
+//
+// [Group.Go] never waits: it holds the tasks beyond the limit, in the order
+// added, and each starts as a task of the group completes; held tasks take
+// none of the queue's room, so they hold up no other work of the pool.
+// [Group.TryGo] returns false and [TrySubmit] fails with [ErrQueueFull] while
+// n tasks of the group count. [Submit], [Map], [MapSlice] and [Any] wait for
+// one to complete, until their ctx is done (the task's future then ends
+// [Cancelled], which fails nothing) or the group stops. Called from a task of
+// the pool with its context they never deadlock: a task of the group runs
+// the new task at once in its own place, which the group counts already; any
+// other task runs the group's queued tasks in its place while it waits.
+//
+// A limit below 1 makes the group invalid ([ErrInvalidOption]); math.MaxInt
+// is no limit.
+func WithLimit(n int) GroupOption {
+	return groupOptionFunc(func(o *groupOptions) { o.limit = n })
 }
 
 // WithAllErrors makes a [Group] run every task however many fail: an error

@@ -27,7 +27,7 @@ import (
 // Its queue, likewise, holds tasks only while no worker is free for them, and
 // costs memory for the tasks in it, not for its size.
 //
-// Each submission costs one allocation, its Future (152 bytes for a result
+// Each submission costs one allocation, its Future (160 bytes for a result
 // of one word). The numbers of bench_test.go and benchmarks/, on a 2-core
 // machine: a pool runs trivial tasks at about 320 ns each, about five times
 // a bare channel send and receive; waiting for each result as well costs
@@ -290,6 +290,18 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 		cancelDoomed(ctx, t)
 		return false
 	}
+	if g := t.group(); g != nil && g.lim != nil {
+		switch g.enter(ctx, t) {
+		case ranInPlace:
+			return false
+		case enterGaveUp:
+			t.abort(Cancelled, cancelledBy(context.Cause(ctx)))
+			return false
+		case enterHalted:
+			abortStopped(t)
+			return false
+		}
+	}
 	q := p.queue
 	r := q.tryPush(t)
 	if r == full {
@@ -333,10 +345,19 @@ func (p *Pool) trySubmit(ctx context.Context, t task) error {
 		cancelDoomed(ctx, t)
 		return nil
 	}
+	g := t.group()
+	if g != nil && g.lim != nil {
+		if !g.lim.take() {
+			return ErrQueueFull
+		}
+		slotFor(g, t)
+	}
 	switch p.queue.tryPush(t) {
 	case full:
+		g.unslot(t)
 		return ErrQueueFull
 	case refused:
+		g.unslot(t)
 		return p.closedErr()
 	case dropped:
 		abortStopped(t)

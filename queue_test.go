@@ -54,9 +54,10 @@ func (t *numbered) abort(State, error) bool {
 	t.done = true
 	return true
 }
-func (t *numbered) pending() bool   { return !t.done }
-func (t *numbered) queued() *uint64 { return &t.pos }
-func (t *numbered) group() *Group   { return nil }
+func (t *numbered) pending() bool        { return !t.done }
+func (t *numbered) queued() *uint64      { return &t.pos }
+func (t *numbered) group() *Group        { return nil }
+func (t *numbered) setSlotted(bool) bool { return false }
 func (t *numbered) owner() owner {
 	if t.o == nil {
 		return nil

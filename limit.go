@@ -1,0 +1,232 @@
+package futures
+
+import (
+	"context"
+	"sync"
+)
+
+// A limiter bounds the tasks of a group made WithLimit that are active at
+// once: queued in the pool, or running in a place of their own.
+//
+// A task takes a slot before it goes to the pool, and gives it up as it
+// completes. A task run in the place of another task of the same group, by
+// a task of the group that waits for it or that submits it at the limit,
+// takes no slot of its own: the place it runs in is counted already. So a
+// task that waits for a task of its group and lends it its place does not
+// count while it waits, and the group never runs more than n tasks at once.
+//
+// Group.Go never waits: a task it adds beyond the limit is held here, in the
+// order added, and takes the slot of the next task to give one up. So held
+// tasks never wait in the pool's queue, and a slot goes to a held task
+// before any other: while tasks are held, every slot is taken.
+type limiter struct {
+	n int
+
+	mu     sync.Mutex
+	active int       // slots taken
+	held   []*goTask // held tasks, oldest first from head
+	head   int
+	// wake is made by a submitter about to wait for a slot, and closed
+	// when one is given up with no task held to take it.
+	wake chan struct{}
+}
+
+// take takes a slot if one is free, and reports whether it did.
+func (l *limiter) take() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.active < l.n {
+		l.active++
+		return true
+	}
+	return false
+}
+
+// takeOrWatch takes a slot if one is free, and otherwise returns a channel
+// that is closed when one is given up.
+func (l *limiter) takeOrWatch() (took bool, wake <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.active < l.n {
+		l.active++
+		return true, nil
+	}
+	if l.wake == nil {
+		l.wake = make(chan struct{})
+	}
+	return false, l.wake
+}
+
+// takeOrHold takes a slot for t if one is free and reports true; otherwise
+// it holds t, unless g has halted, and reports false. held says whether it
+// held t.
+func (l *limiter) takeOrHold(g *Group, t *goTask) (took, held bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.active < l.n {
+		l.active++
+		return true, false
+	}
+	// The group takes its held tasks out (unhold) only once it has
+	// halted: so a task is either held before that, and taken out, or
+	// sees the group halted here.
+	if g.halted() {
+		return false, false
+	}
+	l.held = append(l.held, t)
+	return false, true
+}
+
+// pass gives up a slot: to the oldest held task, which it returns, or, if
+// none is held, back to the limiter, waking the submitters that wait.
+func (l *limiter) pass() *goTask {
+	l.mu.Lock()
+	if l.head < len(l.held) {
+		t := l.held[l.head]
+		l.held[l.head] = nil
+		l.head++
+		if l.head == len(l.held) {
+			l.held, l.head = l.held[:0], 0
+			if cap(l.held) > 64 {
+				// Give back the memory of a burst.
+				l.held = nil
+			}
+		}
+		l.mu.Unlock()
+		return t
+	}
+	l.active--
+	wake := l.wake
+	l.wake = nil
+	l.mu.Unlock()
+	if wake != nil {
+		close(wake)
+	}
+	return nil
+}
+
+// unhold takes every held task out and returns them, oldest first.
+func (l *limiter) unhold() []*goTask {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ts := l.held[l.head:]
+	l.held, l.head = nil, 0
+	return ts
+}
+
+// A task's slot: a task that took one is marked as holding it, and its
+// context as running in a place the group counts.
+//
+// slotFor marks t, a task of g, as holding a slot of g.
+func slotFor(g *Group, t task) {
+	t.context().slot = g
+	t.setSlotted(true)
+}
+
+// freeSlot gives up a slot of g: to the oldest held task, which goes to the
+// pool, or back to the group. A held task that does not reach the queue
+// (the pool is shut down, or the group halted) completes without the slot,
+// which goes on to the next.
+func (g *Group) freeSlot() {
+	for {
+		t := g.lim.pass()
+		if t == nil {
+			return
+		}
+		slotFor(g, t)
+		switch g.p.queue.hold(t) {
+		case pushed:
+			g.queued()
+			return
+		case refused:
+			t.setSlotted(false)
+			t.abort(Finished, g.p.closedErr())
+		case dropped:
+			t.setSlotted(false)
+			abortStopped(t)
+		}
+	}
+}
+
+// enterResult says how a submission to a limited group went on.
+type enterResult int
+
+const (
+	entered     enterResult = iota // took a slot: submit the task
+	ranInPlace                     // ran the task in the caller's place
+	enterGaveUp                    // ctx is done
+	enterHalted                    // the group has halted
+)
+
+// enter takes a slot of g for t, submitted with ctx, waiting while none is
+// free. Called by a task of the pool with its ctx, it never deadlocks: a
+// task of the group runs t in its own place, which the group counts already;
+// any other task runs the group's queued tasks in its place while it waits,
+// and so never takes the group past its limit.
+func (g *Group) enter(ctx context.Context, t task) enterResult {
+	for {
+		took, wake := g.lim.takeOrWatch()
+		if took {
+			slotFor(g, t)
+			return entered
+		}
+		if g.halted() {
+			return enterHalted
+		}
+		var freed <-chan struct{}
+		c, w := taskOf(ctx, g.p)
+		switch {
+		case w == nil:
+		case c.slot == g:
+			if c.lend(t.context()) {
+				t.context().slot = g
+				// If ctx ends first, t goes on in c's place;
+				// the caller has its future.
+				_ = runLent(ctx, w, c, t)
+				return ranInPlace
+			}
+			if freed = w.watchFor(c); freed == nil {
+				continue
+			}
+		default:
+			if u := g.p.queue.findOwned(g); u != nil {
+				r, err := help(ctx, c, w, u)
+				switch {
+				case err != nil:
+					return enterGaveUp
+				case r != placeLent:
+					continue
+				}
+				if freed = w.watchFor(c); freed == nil {
+					continue
+				}
+			}
+		}
+		select {
+		case <-wake:
+		case <-freed:
+		case <-ctx.Done():
+		case <-g.ctx.Done():
+		}
+		if freed != nil {
+			w.unwatchPlace()
+		}
+		if ctx.Err() != nil {
+			return enterGaveUp
+		}
+	}
+}
+
+// lendSlot is called as t, taken out of the queue, is to run in the place
+// of the task whose context is c: if that place is counted by t's group, t
+// gives up its own slot, as it needs none.
+func lendSlot(c *taskContext, t task) {
+	g := t.group()
+	if g == nil || g.lim == nil || c.slot != g {
+		return
+	}
+	t.context().slot = g
+	if t.setSlotted(false) {
+		g.freeSlot()
+	}
+}
