@@ -413,8 +413,10 @@ func nothing(context.Context) error { return nil }
 // The wait for the last tasks is timed too: Go never waits, so the tasks it
 // holds beyond the queue's size may still be queued when the loop ends,
 // whereas Submit waits for room and leaves at most a queue's worth. For the
-// same reason group-go's B/op counts, beside the task's own 80 bytes, the
+// same reason group-go's B/op counts, beside the task's own 96 bytes, the
 // resizing of the queue's ring as the tasks held beyond its size come and go.
+type benchKey struct{}
+
 func BenchmarkGroup(b *testing.B) {
 	bg := context.Background()
 	// Each impl starts a batch on p and returns how to add a task to it and
@@ -447,6 +449,23 @@ func BenchmarkGroup(b *testing.B) {
 		{"group-submit", func(p *Pool) (func(), func() error) {
 			g, ctx := NewGroup(bg, p)
 			return func() { Submit(ctx, g, trivial) }, g.Wait
+		}},
+		// The one context of a group's tasks: free with a ctx derived
+		// from the group's, a few allocations with another.
+		{"group-submit-derived-ctx", func(p *Pool) (func(), func() error) {
+			g, ctx := NewGroup(bg, p)
+			ctx = context.WithValue(ctx, benchKey{}, 1)
+			return func() { Submit(ctx, g, trivial) }, g.Wait
+		}},
+		{"group-submit-other-ctx", func(p *Pool) (func(), func() error) {
+			g, _ := NewGroup(bg, p)
+			ctx, cancel := context.WithCancel(bg)
+			return func() { Submit(ctx, g, trivial) }, func() error { defer cancel(); return g.Wait() }
+		}},
+		// WithLimit: as many at once as the pool has workers.
+		{"group-go-limit", func(p *Pool) (func(), func() error) {
+			g, _ := NewGroup(bg, p, WithLimit(p.queue.max))
+			return func() { g.Go(nothing) }, g.Wait
 		}},
 	}
 	for _, n := range workerCounts {

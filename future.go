@@ -87,7 +87,18 @@ const (
 	// slotted says the task holds a slot of its group's limit, which it
 	// gives up as it completes.
 	slotted
+	// merged says the task holds a reference to its context, a
+	// mergedContext, which it gives up as it completes.
+	merged
 )
+
+// releaseContext gives up the task's reference to its context, if it holds
+// one (see mergedContext).
+func (f *Future[T]) releaseContext() {
+	if f.flags.Load()&merged != 0 {
+		f.ctx.Context.(*mergedContext).release()
+	}
+}
 
 func (f *Future[T]) setSlotted(on bool) bool {
 	if on {
@@ -164,6 +175,7 @@ func TrySubmit[T any](ctx context.Context, ex Executor, fn func(context.Context)
 		f.p.rejected.Add(1)
 		if f.g != nil {
 			// The caller has the error: the group need not.
+			f.releaseContext()
 			f.g.release()
 		}
 		return nil, err
@@ -186,9 +198,14 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 	case g != nil && !g.add():
 		err = errGroupDone
 	default:
+		tctx, m := g.taskContext(ctx)
 		// One composite literal, which the compiler can store into the
 		// new object without write barriers.
-		return &Future[T]{p: p, g: g, body: funcCaller[T](fn), ctx: newTaskContext(ctx)}, nil
+		f := &Future[T]{p: p, g: g, body: funcCaller[T](fn), ctx: newTaskContext(tctx)}
+		if m != nil {
+			f.flags.Store(merged)
+		}
+		return f, nil
 	}
 	if g != nil && err != errGroupDone {
 		g.failInvalid(err)
@@ -546,7 +563,8 @@ func (f *Future[T]) finish(s State) {
 		// Count f out of its group last, once its Done channel is closed
 		// and its callbacks have run, even if one calls runtime.Goexit:
 		// the group's Wait returns only then.
-		defer f.g.taskDone(f.err, s, f.flags.Load()&quiet != 0, f.setSlotted(false))
+		f.releaseContext()
+		defer f.g.taskDone(f.err, s, f.flags.Load()&quiet != 0, f.g.lim != nil && f.setSlotted(false))
 	}
 
 	// Those who wait set watched, then read the state; finish stores the

@@ -34,17 +34,23 @@ import (
 // every failure. A group never loses a failure: Wait reports it.
 //
 // Go never waits: when the pool's queue has no room, the group holds the
-// task, in the queue's line beyond its size, until a worker is free for it.
-// A held task costs about 110 bytes besides its function. So a task may add
-// tasks to its own group, to any depth, without deadlock, even on a pool of
-// one worker; and every task runs on one of the pool's workers, never on the
-// caller's goroutine, so the pool's bound and [WorkerIndex] hold. For
-// backpressure, use [TrySubmit] or [Group.TryGo], or [Submit], which waits for
-// room with a context.
+// task, in the queue's line beyond its size, until a worker is free for it;
+// beyond the group's limit ([WithLimit]), the group holds it itself, outside
+// the queue. A held task costs about 110 bytes besides its function. So a
+// task may add tasks to its own group, to any depth, without deadlock, even
+// on a pool of one worker; and every task runs on one of the pool's workers,
+// never on the caller's goroutine, so the pool's bound and [WorkerIndex]
+// hold. For backpressure, use [Submit], which waits for room (and for the
+// group's limit) with a context, or [TrySubmit] or [Group.TryGo].
 //
-// Tasks added with Go receive the group's context; those submitted to the
-// group, the context given to [Submit] or [Map], as on a pool: give them the
-// group's context for them to see the group fail.
+// Every task of the group sees its context done once the group fails
+// (unless [WithAllErrors]) or the group's parent context is done, with the
+// group's failure, or the parent's cause, as [context.Cause]. Tasks added
+// with Go receive the group's context. Those submitted to the group receive
+// the context given to [Submit], [Map] or [Any] if it derives from the
+// group's, which costs nothing; otherwise a context with its values and
+// deadline that also ends with the group's, and that ends as the task
+// completes, which costs a few allocations.
 //
 // A group made inside a task of its pool, with the task's context, is waited
 // for as [Future.Result] waits from a task: Wait runs the group's tasks still
@@ -123,6 +129,51 @@ func (c *groupContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
+// taskContext returns the context of a task submitted to g with ctx: ctx
+// itself if it derives from the group's context, as it does in the common
+// case, where it costs nothing; otherwise a new context, which it returns as
+// m too, with one reference for the caller (see mergedContext). A nil g
+// returns ctx.
+func (g *Group) taskContext(ctx context.Context) (_ context.Context, m *mergedContext) {
+	if g == nil {
+		return ctx, nil
+	}
+	inner := ctx
+	if c, ok := ctx.(*taskContext); ok {
+		inner = c.Context
+	}
+	if inner == context.Context(&g.ctx) || inner.Value(groupKey{g}) != nil {
+		return ctx, nil
+	}
+	c, cancel := context.WithCancelCause(inner)
+	m = &mergedContext{groupContext: groupContext{Context: c, g: g}, cancel: cancel}
+	m.stop = context.AfterFunc(&g.ctx, func() { cancel(context.Cause(&g.ctx)) })
+	m.refs.Store(1)
+	return m, m
+}
+
+// A mergedContext is the context of the tasks submitted to a group with a
+// context that does not derive from the group's: it has that context's
+// values and deadline, and is done when that context is, or when the
+// group's is, with the group's cause. It ends once every task that holds a
+// reference to it has completed, so that neither context keeps it.
+type mergedContext struct {
+	groupContext
+	cancel context.CancelCauseFunc
+	stop   func() bool
+	refs   atomic.Int32
+}
+
+// release gives up a reference to m, and ends m with the last.
+func (m *mergedContext) release() {
+	if m.refs.Add(-1) == 0 {
+		m.stop()
+		m.cancel(errTaskContextEnded)
+	}
+}
+
+var errTaskContextEnded = errors.New("futures: the task has completed")
+
 // within reports whether ctx is that of a running task inside the group: of
 // the group, or nested in one of its tasks. Such a task, waiting for the
 // group, would wait for itself.
@@ -168,7 +219,7 @@ func NewGroup(ctx context.Context, ex Executor, opts ...GroupOption) (*Group, co
 	case o.limit < 1:
 		err = invalidf("WithLimit(%d): the limit must be at least 1", o.limit)
 	case o.limit < math.MaxInt:
-		g.lim = &limiter{n: o.limit}
+		g.lim = &limiter{n: int64(o.limit)}
 	}
 	if err != nil {
 		g.bad = err
@@ -655,7 +706,7 @@ type goTask struct {
 	g       *Group
 	fn      func(context.Context) error // nil once complete
 	state   atomic.Uint32               // a State, as a future's
-	slotted atomic.Bool                 // see task.setSlotted
+	slotted bool                        // see task.setSlotted; written by whoever has the task out of the queue
 	pos     uint64                      // see task.queued
 	err     error                       // written before the task completes
 	ctx     taskContext
@@ -667,7 +718,9 @@ func (t *goTask) context() *taskContext { return &t.ctx }
 func (t *goTask) group() *Group         { return t.g }
 func (t *goTask) owner() owner          { return t.g }
 func (t *goTask) setSlotted(on bool) bool {
-	return t.slotted.Swap(on)
+	was := t.slotted
+	t.slotted = on
+	return was
 }
 
 // start runs the task on w, as Future.start does.
@@ -724,5 +777,5 @@ func (t *goTask) abort(s State, err error) bool {
 func (t *goTask) complete(s State) {
 	t.fn = nil
 	t.state.Store(uint32(s))
-	t.g.taskDone(t.err, s, false, t.slotted.Swap(false))
+	t.g.taskDone(t.err, s, false, t.g.lim != nil && t.setSlotted(false))
 }

@@ -389,3 +389,106 @@ func TestGroupLimitRuleValues(t *testing.T) {
 		require.NoError(t, g.Wait())
 	})
 }
+
+type glKey struct{}
+
+// A task of a group sees its context done once the group fails, whatever
+// context it was submitted with, with the group's failure as the cause; its
+// values are those of the context it was given.
+func TestGroupRuleOneContext(t *testing.T) {
+	boom := errors.New("boom")
+	for _, e := range grEntries {
+		t.Run(e.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := futures.NewTestPool(t, futures.WithWorkers(2))
+				g, _ := futures.NewGroup(gcBG, p)
+				ctx := context.WithValue(gcBG, glKey{}, "v")
+				var cause error
+				var value any
+				started := make(chan struct{})
+				done := e.add(ctx, g, func(ctx context.Context) error {
+					value = ctx.Value(glKey{})
+					close(started)
+					<-ctx.Done()
+					cause = context.Cause(ctx)
+					return nil
+				})
+				<-started
+				g.Go(func(context.Context) error { return boom })
+				<-done
+				assert.ErrorIs(t, g.Wait(), boom)
+				assert.ErrorIs(t, cause, boom)
+				if e.ctx {
+					assert.Equal(t, "v", value)
+				}
+			})
+		})
+	}
+}
+
+// The same holds for the end of the group's parent context; and with
+// WithAllErrors, a failure leaves the tasks' contexts alone.
+func TestGroupRuleOneContextParentAndAllErrors(t *testing.T) {
+	boom := errors.New("boom")
+	for _, e := range grEntries {
+		if !e.ctx {
+			continue
+		}
+		t.Run(e.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := futures.NewTestPool(t, futures.WithWorkers(2))
+				parent, cancel := context.WithCancelCause(gcBG)
+				g, _ := futures.NewGroup(parent, p)
+				var cause error
+				started := make(chan struct{})
+				done := e.add(gcBG, g, func(ctx context.Context) error {
+					close(started)
+					<-ctx.Done()
+					cause = context.Cause(ctx)
+					return nil
+				})
+				<-started
+				cancel(boom)
+				<-done
+				assert.ErrorIs(t, g.Wait(), boom)
+				assert.ErrorIs(t, cause, boom)
+
+				g, _ = futures.NewGroup(gcBG, p, futures.WithAllErrors())
+				gate := make(chan struct{})
+				var err error
+				started = make(chan struct{})
+				done = e.add(gcBG, g, func(ctx context.Context) error {
+					close(started)
+					<-gate
+					err = ctx.Err()
+					return nil
+				})
+				<-started
+				g.Go(func(context.Context) error { return boom })
+				synctest.Wait()
+				close(gate)
+				<-done
+				assert.ErrorIs(t, g.Wait(), boom)
+				assert.NoError(t, err, "WithAllErrors: a failure ended a task's context")
+			})
+		})
+	}
+}
+
+// The context of a task submitted with a context that does not derive from
+// the group's ends as the task completes: it holds on to neither.
+func TestGroupRuleOneContextEndsWithTheTask(t *testing.T) {
+	p := futures.NewTestPool(t, futures.WithWorkers(1))
+	g, _ := futures.NewGroup(gcBG, p)
+	parent, cancel := context.WithCancel(gcBG)
+	defer cancel()
+	var got context.Context
+	_, err := futures.Submit(parent, g, func(ctx context.Context) (int, error) {
+		got = ctx
+		return 0, ctx.Err()
+	}).Result(gcBG)
+	require.NoError(t, err)
+	assert.Error(t, got.Err(), "the task's context outlived it")
+	assert.NoError(t, parent.Err())
+	require.NoError(t, g.Wait())
+}

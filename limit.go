@@ -3,6 +3,7 @@ package futures
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // A limiter bounds the tasks of a group made WithLimit that are active at
@@ -20,57 +21,88 @@ import (
 // tasks never wait in the pool's queue, and a slot goes to a held task
 // before any other: while tasks are held, every slot is taken.
 type limiter struct {
-	n int
+	n int64
 
-	mu     sync.Mutex
-	active int       // slots taken
-	held   []*goTask // held tasks, oldest first from head
-	head   int
+	// active counts the slots taken. A slot is taken by a compare-and-swap
+	// that keeps it at most n, and given up by a decrement.
+	active atomic.Int64
+	// waiting counts the held tasks, plus one while submitters wait on
+	// wake. Who would hold a task or wait raises it (under mu), then
+	// tries for a slot once more; who gives up a slot lowers active,
+	// then reads waiting, and looks under mu for a task or a submitter
+	// to give the slot to if it is not zero. Both are sequentially
+	// consistent, so either the first finds the slot or the second finds
+	// the first: no task is held, and no submitter waits, while a slot is
+	// free. With no one waiting, as with a group below its limit, a slot
+	// costs one atomic operation each way.
+	waiting atomic.Int64
+
+	mu   sync.Mutex // guards held, head and wake
+	held []*goTask  // held tasks, oldest first from head
+	head int
 	// wake is made by a submitter about to wait for a slot, and closed
 	// when one is given up with no task held to take it.
 	wake chan struct{}
 }
 
-// take takes a slot if one is free, and reports whether it did.
-func (l *limiter) take() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.active < l.n {
-		l.active++
-		return true
+// tryTake takes a slot if one is free, and reports whether it did.
+func (l *limiter) tryTake() bool {
+	for a := l.active.Load(); a < l.n; a = l.active.Load() {
+		if l.active.CompareAndSwap(a, a+1) {
+			return true
+		}
 	}
 	return false
 }
 
-// takeOrWatch takes a slot if one is free, and otherwise returns a channel
-// that is closed when one is given up.
-func (l *limiter) takeOrWatch() (took bool, wake <-chan struct{}) {
+// take takes a slot if one is free and no task is held for it, and reports
+// whether it did.
+func (l *limiter) take() bool {
+	if l.waiting.Load() == 0 {
+		return l.tryTake()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.active < l.n {
-		l.active++
+	return l.head == len(l.held) && l.tryTake()
+}
+
+// takeOrWatch is take that, if it takes no slot, returns a channel that is
+// closed when one is given up.
+func (l *limiter) takeOrWatch() (took bool, wake <-chan struct{}) {
+	if l.waiting.Load() == 0 && l.tryTake() {
 		return true, nil
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.wake == nil {
 		l.wake = make(chan struct{})
+		l.waiting.Add(1)
+	}
+	if l.head == len(l.held) && l.tryTake() {
+		return true, nil
 	}
 	return false, l.wake
 }
 
-// takeOrHold takes a slot for t if one is free and reports true; otherwise
+// takeOrHold takes a slot for t, as take does, and reports true; otherwise
 // it holds t, unless g has halted, and reports false. held says whether it
 // held t.
 func (l *limiter) takeOrHold(g *Group, t *goTask) (took, held bool) {
+	if l.waiting.Load() == 0 && l.tryTake() {
+		return true, false
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.active < l.n {
-		l.active++
+	l.waiting.Add(1)
+	if l.head == len(l.held) && l.tryTake() {
+		l.waiting.Add(-1)
 		return true, false
 	}
 	// The group takes its held tasks out (unhold) only once it has
 	// halted: so a task is either held before that, and taken out, or
 	// sees the group halted here.
 	if g.halted() {
+		l.waiting.Add(-1)
 		return false, false
 	}
 	l.held = append(l.held, t)
@@ -80,11 +112,22 @@ func (l *limiter) takeOrHold(g *Group, t *goTask) (took, held bool) {
 // pass gives up a slot: to the oldest held task, which it returns, or, if
 // none is held, back to the limiter, waking the submitters that wait.
 func (l *limiter) pass() *goTask {
+	l.active.Add(-1)
+	if l.waiting.Load() == 0 {
+		return nil
+	}
 	l.mu.Lock()
 	if l.head < len(l.held) {
+		if !l.tryTake() {
+			// Another took the slot first; it passes it on when
+			// done.
+			l.mu.Unlock()
+			return nil
+		}
 		t := l.held[l.head]
 		l.held[l.head] = nil
 		l.head++
+		l.waiting.Add(-1)
 		if l.head == len(l.held) {
 			l.held, l.head = l.held[:0], 0
 			if cap(l.held) > 64 {
@@ -95,9 +138,11 @@ func (l *limiter) pass() *goTask {
 		l.mu.Unlock()
 		return t
 	}
-	l.active--
 	wake := l.wake
-	l.wake = nil
+	if wake != nil {
+		l.wake = nil
+		l.waiting.Add(-1)
+	}
 	l.mu.Unlock()
 	if wake != nil {
 		close(wake)
@@ -110,6 +155,7 @@ func (l *limiter) unhold() []*goTask {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ts := l.held[l.head:]
+	l.waiting.Add(-int64(len(ts)))
 	l.held, l.head = nil, 0
 	return ts
 }

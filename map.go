@@ -48,9 +48,15 @@ func Map[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In],
 // mapper is the state of one iteration of a Map.
 type mapper[In, Out any] struct {
 	ctx context.Context
-	p   *Pool
-	g   *Group // the group the tasks belong to, or nil
-	fn  func(context.Context, In) (Out, error)
+	// tctx is the context of the tasks: ctx, or on a group, one that is
+	// also done when the group's is (see Group.taskContext): then merged,
+	// of which the mapper holds a reference until it ends, and each task
+	// one until it completes.
+	tctx   context.Context
+	merged *mergedContext
+	p      *Pool
+	g      *Group // the group the tasks belong to, or nil
+	fn     func(context.Context, In) (Out, error)
 
 	// ring holds the futures submitted and not yet yielded, oldest at
 	// head. It grows as needed up to buffer.
@@ -78,7 +84,8 @@ func newMapper[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In
 	}
 	// A pool that is shut down refuses the first submission, if there is
 	// one: run yields its error then. An empty input yields nothing.
-	return &mapper[In, Out]{ctx: ctx, p: p, g: g, fn: fn, buffer: o.buffer}, nil
+	tctx, merged := g.taskContext(ctx)
+	return &mapper[In, Out]{ctx: ctx, tctx: tctx, merged: merged, p: p, g: g, fn: fn, buffer: o.buffer}, nil
 }
 
 // mapOptionsOf returns the options of a Map on p, or the error of an invalid
@@ -108,6 +115,9 @@ func mapOptionsOf[In, Out any](ctx context.Context, p *Pool, inputs iter.Seq[In]
 
 func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) {
 	defer m.cancel()
+	if m.merged != nil {
+		defer m.merged.release()
+	}
 	if m.ctx.Err() != nil {
 		var zero Out
 		yield(zero, context.Cause(m.ctx))
@@ -144,12 +154,16 @@ func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) 
 // submit submits the task for in and reports whether the pool refused it.
 func (m *mapper[In, Out]) submit(in In) (refused bool) {
 	it := &mapItem[In, Out]{
-		Future: Future[Out]{p: m.p, ctx: newTaskContext(m.ctx)},
+		Future: Future[Out]{p: m.p, ctx: newTaskContext(m.tctx)},
 		in:     in,
 		fn:     m.fn,
 	}
 	it.body = it
 	f := &it.Future
+	if m.merged != nil {
+		m.merged.refs.Add(1)
+		f.flags.Store(merged)
+	}
 	if m.g != nil && !m.g.add() {
 		// The group is closed: this is its refusal.
 		f.err = errGroupDone

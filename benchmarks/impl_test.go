@@ -47,6 +47,7 @@ var poolImpls = []poolImpl{
 	{name: "futures-wait", open: openFutures(waitAll)},
 	{name: "futures-result", results: true, open: openFutures(waitEach)},
 	{name: "futures-group", open: openFuturesGroup},
+	{name: "futures-group-limit", open: openFuturesGroupLimit},
 	{name: "chanpool", open: openChanPool},
 	{name: "goroutines", open: openGoroutines},
 	{name: "ants", open: openAnts},
@@ -195,6 +196,9 @@ func (r *futuresRunner) close() error { return r.p.Close() }
 // outlives the batch.
 type futuresGroupRunner struct {
 	p *futures.Pool
+	// opts are the group's: futures-group-limit limits it to as many
+	// tasks at once as errgroup's SetLimit and conc's WithMaxGoroutines.
+	opts []futures.GroupOption
 }
 
 func openFuturesGroup(workers int) (runner, error) {
@@ -205,8 +209,16 @@ func openFuturesGroup(workers int) (runner, error) {
 	return &futuresGroupRunner{p: p}, nil
 }
 
+func openFuturesGroupLimit(workers int) (runner, error) {
+	p, err := futures.New(futures.WithWorkers(workers))
+	if err != nil {
+		return nil, err
+	}
+	return &futuresGroupRunner{p: p, opts: []futures.GroupOption{futures.WithLimit(workers)}}, nil
+}
+
 func (r *futuresGroupRunner) run(n, producers int, fn func(uint64) uint64, closures bool) uint64 {
-	g, _ := futures.NewGroup(context.Background(), r.p)
+	g, _ := futures.NewGroup(context.Background(), r.p, r.opts...)
 	task := tasks(closures, func(x uint64) func(context.Context) error {
 		return func(context.Context) error {
 			consume(fn(x))
