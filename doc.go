@@ -30,17 +30,23 @@
 //
 // # Stop at the first error
 //
-//	g, ctx := futures.NewGroup(ctx, pool)
-//	for _, url := range urls {
-//		g.Go(func(ctx context.Context) error { return fetch(ctx, url) })
+//	g, _ := futures.NewGroup(ctx, pool, futures.WithLimit(4))
+//	pages := make([]string, len(urls))
+//	for i, url := range urls {
+//		g.Go(func(ctx context.Context) (err error) {
+//			pages[i], err = fetch(ctx, url)
+//			return err
+//		})
 //	}
-//	err := g.Wait() // the first failure; ctx was cancelled with it
+//	err := g.Wait() // the first failure
 //
 // The first task to fail cancels the group's context, with its error as the
-// cause, and the group's tasks still queued never run. [Group.Go] never
-// waits: with no room in the queue, the group holds the task until a worker
-// is free, so tasks may add tasks to their own group to any depth. Futures
-// submitted to the group belong to it. See [Group].
+// cause: every task of the group sees it, and the group's tasks not yet
+// started never run. [WithLimit] runs at most n tasks of the group at once,
+// on a pool shared with the rest of the program. [Group.Go] never waits: it
+// holds the tasks beyond the limit, or beyond the queue's room, until a slot
+// and a worker are free, so tasks may add tasks to their own group to any
+// depth. Futures submitted to the group belong to it. See [Group].
 //
 // # Lifetime
 //

@@ -21,17 +21,51 @@ func fetch(_ context.Context, url string) error {
 	return nil
 }
 
-// A Group runs a batch on at most four workers, stops at the first error, and returns it.
+// get stands for a call that returns a result or fails.
+func get(ctx context.Context, url string) (string, error) {
+	return "page " + url, fetch(ctx, url)
+}
+
+// A Group on a pool shared by the whole program runs a batch, at most four
+// tasks at a time, stops at the first error, and collects the results.
 func ExampleGroup() {
-	pool, _ := futures.New(futures.WithWorkers(4)) // an option in range: no error
+	pool, _ := futures.New(futures.WithWorkers(16)) // one pool for the program
 	defer pool.Close()
 
-	g, _ := futures.NewGroup(context.Background(), pool)
-	for _, url := range []string{"a", "b", "bad", "c"} {
-		g.Go(func(ctx context.Context) error { return fetch(ctx, url) })
+	urls := []string{"a", "b", "c", "d", "e"}
+	g, _ := futures.NewGroup(context.Background(), pool, futures.WithLimit(4))
+	pages := make([]string, len(urls))
+	for i, url := range urls {
+		g.Go(func(ctx context.Context) (err error) {
+			pages[i], err = get(ctx, url)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(pages)
+	// Output: [page a page b page c page d page e]
+}
+
+// Tasks beyond a group's limit wait without blocking Go; the first failure
+// stops them, and Wait returns it.
+func ExampleWithLimit() {
+	pool, _ := futures.New(futures.WithWorkers(4))
+	defer pool.Close()
+
+	g, _ := futures.NewGroup(context.Background(), pool, futures.WithLimit(1)) // one at a time
+	for _, url := range []string{"a", "bad", "c"} {
+		g.Go(func(ctx context.Context) error {
+			fmt.Println("fetch", url)
+			return fetch(ctx, url)
+		})
 	}
 	fmt.Println(g.Wait())
-	// Output: fetch bad: not found
+	// Output:
+	// fetch a
+	// fetch bad
+	// fetch bad: not found
 }
 
 // The group's context ends with the first failure as its cause, so the other tasks can stop early.

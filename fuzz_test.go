@@ -102,6 +102,9 @@ func FuzzOps(f *testing.F) {
 	f.Add([]byte{0xe0, 0xe6, 0xe9, 0xe5, 0xe3, 0xe7, 0xe4, 4})
 	f.Add([]byte{0xea, 0xeb, 0xea, 0, 0xf2, 4, 0xeb})
 	f.Add([]byte{0, 0xea, 0xe0, 0xeb, 0xe6, 4, 3, 0xe5, 0xe7})
+	f.Add([]byte{0xec, 0xe0, 0xe0, 0xe3, 0xe5, 0xe6, 0xe7, 4, 0xe4, 0xe0, 0xe1, 0xe0, 4})
+	f.Add([]byte{0xec, 0xe0, 0xe5, 0xe6, 0xe8, 0xec, 0xe0, 0xec, 0xe3, 2, 0xe5, 4})
+	f.Add([]byte{0xec, 0xe0, 0xe0, 0xe5, 3, 0xe7, 4})
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		const workers = 2
 		p, err := New(WithWorkers(workers), WithQueueSize(2))
@@ -153,17 +156,42 @@ func FuzzOps(f *testing.F) {
 			fut.OnDone(func(*Future[int]) { e.calls++ })
 			entries = append(entries, e)
 		}
-		// A group on the pool, which the ops in 0xe0 to 0xe3 use; it
-		// fails, if at all, with errOp.
+		// Two groups on the pool, which the ops in 0xe0 to 0xeb use: g,
+		// and lg, limited to one task at a time, which op 0xec switches
+		// to and from. Each fails, if at all, with errOp.
 		g, _ := NewGroup(ctx, p)
+		lg, _ := NewGroup(ctx, p, WithLimit(1))
+		onLimited := false
+		// lrunning counts the leaves of lg running, which its limit bounds.
+		var lrunning, lmost atomic.Int32
 		errOp := errors.New("op failed")
 		for i, op := range ops {
+			if op == 0xec {
+				onLimited = !onLimited
+				continue
+			}
 			if op >= 0xe0 && op < 0xf0 {
 				gate := release
+				g := g
+				// gleaf is leaf for the tasks of the group.
+				gleaf := leaf
+				if onLimited {
+					g = lg
+					gleaf = func(gate <-chan struct{}, v int) func(context.Context) (int, error) {
+						inner := leaf(gate, v)
+						return func(ctx context.Context) (int, error) {
+							n := lrunning.Add(1)
+							defer lrunning.Add(-1)
+							for m := lmost.Load(); n > m && !lmost.CompareAndSwap(m, n); m = lmost.Load() {
+							}
+							return inner(ctx)
+						}
+					}
+				}
 				switch op & 15 {
 				case 0: // a task of the group, held if need be
 					g.Go(func(ctx context.Context) error {
-						_, err := leaf(gate, i)(ctx)
+						_, err := gleaf(gate, i)(ctx)
 						return err
 					})
 				case 1: // a task that fails the group
@@ -180,19 +208,19 @@ func FuzzOps(f *testing.F) {
 						return i, inner.Wait()
 					})
 				case 3: // a future of the group
-					if fut, err := TrySubmit(ctx, g, leaf(gate, i)); err == nil {
+					if fut, err := TrySubmit(ctx, g, gleaf(gate, i)); err == nil {
 						e := &entry{f: fut}
 						fut.OnDone(func(*Future[int]) { e.calls++ })
 						entries = append(entries, e)
 					}
 				case 4:
 					g.TryGo(func(ctx context.Context) error {
-						_, err := leaf(gate, i)(ctx)
+						_, err := gleaf(gate, i)(ctx)
 						return err
 					})
 				case 5: // a future of the group that waits for room
 					calls.Go(func() {
-						fut := Submit(ctx, g, leaf(gate, i))
+						fut := Submit(ctx, g, gleaf(gate, i))
 						_, err := fut.Result(ctx)
 						if err != nil && !errors.Is(err, ErrCancelled) && !errors.Is(err, ErrShutdown) {
 							// Not the group's failure, nor the pool's stop.
@@ -202,17 +230,17 @@ func FuzzOps(f *testing.F) {
 				case 6:
 					calls.Go(func() {
 						for range Map(ctx, g, slices.Values([]int{i, i}), func(ctx context.Context, v int) (int, error) {
-							return leaf(gate, v)(ctx)
+							return gleaf(gate, v)(ctx)
 						}) {
 						}
 					})
 				case 7:
 					calls.Go(func() {
-						_, _ = Any(ctx, g, leaf(gate, i), func(context.Context) (int, error) { return 0, errOp })
+						_, _ = Any(ctx, g, gleaf(gate, i), func(context.Context) (int, error) { return 0, errOp })
 					})
 				case 8: // a future whose own ctx ends: never the group's failure
 					sctx, cancel := context.WithCancel(ctx)
-					fut, err := TrySubmit(sctx, g, leaf(gate, i))
+					fut, err := TrySubmit(sctx, g, gleaf(gate, i))
 					cancel()
 					if err == nil {
 						e := &entry{f: fut}
@@ -343,10 +371,13 @@ func FuzzOps(f *testing.F) {
 		}
 		close(release)
 		calls.Wait()
-		if err := g.Wait(); err != nil && !errors.Is(err, errOp) && !errors.Is(err, ErrInvalidOption) {
-			// Tasks held when the pool was shut down.
-			require.ErrorIs(t, err, ErrShutdown)
+		for _, g := range []*Group{g, lg} {
+			if err := g.Wait(); err != nil && !errors.Is(err, errOp) && !errors.Is(err, ErrInvalidOption) {
+				// Tasks held when the pool was shut down.
+				require.ErrorIs(t, err, ErrShutdown)
+			}
 		}
+		require.LessOrEqual(t, lmost.Load(), int32(1), "tasks of a group limited to 1 run at once")
 		require.NoError(t, p.Close())
 		require.LessOrEqual(t, most.Load(), int32(workers), "tasks run at once")
 		require.False(t, shared.Load(), "two tasks ran at once with the same WorkerIndex")
