@@ -86,17 +86,18 @@ type taskContext struct {
 	// lent is the context of the task that runs in this task's place, on
 	// its behalf, or nil (see help.go).
 	lent atomic.Pointer[taskContext]
-	// slot is the group made WithLimit that counts the place the task
-	// runs in, or nil: its own group, if the task took a slot, or that
-	// of the task in whose place it runs (see limit.go). Written before
-	// the task starts.
-	slot *Group
+	// group is the group the task belongs to, or nil. The context
+	// answers for it as the group's own context does (see groupKey): a
+	// task's context ends with its group's, however it was submitted.
+	group *Group
 }
 
 func (c *taskContext) Value(key any) any {
 	switch {
 	case key == workerKey{}:
 		return c
+	case c.group != nil && key == groupKey{c.group}:
+		return c.group
 	case key == labelKey && labelKey != nil:
 		// The labels of the context given to Submit, and the
 		// worker's, which the task's goroutine has: so that pprof.Do
@@ -126,15 +127,16 @@ func (p *keyProbe) Value(key any) any {
 	return nil
 }
 
-// newTaskContext returns the context of a task submitted with ctx. If ctx is
-// the context of another task, the new one wraps what that one wraps, so that
-// a chain of tasks that each submit the next with their own context costs the
-// same at every depth: ctx.Done, Err and Value do not walk up the chain.
-func newTaskContext(ctx context.Context) taskContext {
+// newTaskContext returns the context of a task of group g (or of none, if g
+// is nil) submitted with ctx. If ctx is the context of another task, the new
+// one wraps what that one wraps, so that a chain of tasks that each submit
+// the next with their own context costs the same at every depth: ctx.Done,
+// Err and Value do not walk up the chain.
+func newTaskContext(ctx context.Context, g *Group) taskContext {
 	if c, ok := ctx.(*taskContext); ok {
 		ctx = c.Context
 	}
-	return taskContext{Context: ctx}
+	return taskContext{Context: ctx, group: g}
 }
 
 // taskContextOf returns a new context for an initializer on w.

@@ -201,7 +201,7 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 		tctx, m := g.taskContext(ctx)
 		// One composite literal, which the compiler can store into the
 		// new object without write barriers.
-		f := &Future[T]{p: p, g: g, body: funcCaller[T](fn), ctx: newTaskContext(tctx)}
+		f := &Future[T]{p: p, g: g, body: funcCaller[T](fn), ctx: newTaskContext(tctx, g)}
 		if m != nil {
 			f.flags.Store(merged)
 		}
@@ -558,12 +558,13 @@ func (f *Future[T]) drop(s State, err error, queued bool) bool {
 // complete f.
 func (f *Future[T]) finish(s State) {
 	f.body = nil // let the task's closure go
+	// The task's context ends before anyone sees the task complete.
+	f.releaseContext()
 	f.state.Store(uint32(s))
 	if f.g != nil {
 		// Count f out of its group last, once its Done channel is closed
 		// and its callbacks have run, even if one calls runtime.Goexit:
 		// the group's Wait returns only then.
-		f.releaseContext()
 		defer f.g.taskDone(f.err, s, f.flags.Load()&quiet != 0, f.g.lim != nil && f.setSlotted(false))
 	}
 

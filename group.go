@@ -182,7 +182,7 @@ func (g *Group) within(ctx context.Context) bool {
 	// The innermost task's own context, not ctx: a group made in a task
 	// is derived from the task's context, but that task is not the
 	// group's.
-	return c != nil && c.Context.Value(groupKey{g}) != nil
+	return c != nil && (c.group == g || c.Context.Value(groupKey{g}) != nil)
 }
 
 // NewGroup returns a group whose tasks run on ex's pool, and the group's
@@ -298,7 +298,7 @@ func (g *Group) Go(fn func(ctx context.Context) error) {
 			abortStopped(t)
 			return
 		}
-		slotFor(g, t)
+		t.setSlotted(true)
 	}
 	switch g.p.queue.hold(t) {
 	case refused:
@@ -326,7 +326,7 @@ func (g *Group) TryGo(fn func(ctx context.Context) error) bool {
 			g.refuse(t)
 			return false
 		}
-		slotFor(g, t)
+		t.setSlotted(true)
 	}
 	if g.p.queue.tryPush(t) == pushed {
 		g.queued()
@@ -373,7 +373,7 @@ func (g *Group) newTask(fn func(ctx context.Context) error, try bool) *goTask {
 		g.release()
 		return nil
 	}
-	t := &goTask{g: g, fn: fn, ctx: taskContext{Context: &g.ctx}}
+	t := &goTask{g: g, fn: fn, ctx: taskContext{Context: &g.ctx, group: g}}
 	g.p.submitted.Add(1)
 	if cause := g.stopped(); cause != nil {
 		// It would not run: take no room for it.

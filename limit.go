@@ -160,14 +160,10 @@ func (l *limiter) unhold() []*goTask {
 	return ts
 }
 
-// A task's slot: a task that took one is marked as holding it, and its
-// context as running in a place the group counts.
-//
-// slotFor marks t, a task of g, as holding a slot of g.
-func slotFor(g *Group, t task) {
-	t.context().slot = g
-	t.setSlotted(true)
-}
+// A task's slot. A task of a limited group runs only in a place the group
+// counts: its own slot, or the place of a task of the group that runs it on
+// its behalf. So a task of the group that lends its place (its context's
+// group is the group) lends a place the group counts already.
 
 // freeSlot gives up a slot of g: to the oldest held task, which goes to the
 // pool, or back to the group. A held task that does not reach the queue
@@ -179,7 +175,7 @@ func (g *Group) freeSlot() {
 		if t == nil {
 			return
 		}
-		slotFor(g, t)
+		t.setSlotted(true)
 		switch g.p.queue.hold(t) {
 		case pushed:
 			g.queued()
@@ -213,7 +209,7 @@ func (g *Group) enter(ctx context.Context, t task) enterResult {
 	for {
 		took, wake := g.lim.takeOrWatch()
 		if took {
-			slotFor(g, t)
+			t.setSlotted(true)
 			return entered
 		}
 		if g.halted() {
@@ -223,9 +219,8 @@ func (g *Group) enter(ctx context.Context, t task) enterResult {
 		c, w := taskOf(ctx, g.p)
 		switch {
 		case w == nil:
-		case c.slot == g:
+		case c.group == g:
 			if c.lend(t.context()) {
-				t.context().slot = g
 				// If ctx ends first, t goes on in c's place;
 				// the caller has its future.
 				_ = runLent(ctx, w, c, t)
@@ -268,10 +263,9 @@ func (g *Group) enter(ctx context.Context, t task) enterResult {
 // gives up its own slot, as it needs none.
 func lendSlot(c *taskContext, t task) {
 	g := t.group()
-	if g == nil || g.lim == nil || c.slot != g {
+	if g == nil || g.lim == nil || c.group != g {
 		return
 	}
-	t.context().slot = g
 	if t.setSlotted(false) {
 		g.freeSlot()
 	}

@@ -154,7 +154,7 @@ func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) 
 // submit submits the task for in and reports whether the pool refused it.
 func (m *mapper[In, Out]) submit(in In) (refused bool) {
 	it := &mapItem[In, Out]{
-		Future: Future[Out]{p: m.p, ctx: newTaskContext(m.tctx)},
+		Future: Future[Out]{p: m.p, ctx: newTaskContext(m.tctx, m.g)},
 		in:     in,
 		fn:     m.fn,
 	}

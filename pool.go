@@ -350,7 +350,7 @@ func (p *Pool) trySubmit(ctx context.Context, t task) error {
 		if !g.lim.take() {
 			return ErrQueueFull
 		}
-		slotFor(g, t)
+		t.setSlotted(true)
 	}
 	switch p.queue.tryPush(t) {
 	case full:
