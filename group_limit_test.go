@@ -497,3 +497,21 @@ func TestGroupRuleOneContextEndsWithTheTask(t *testing.T) {
 	assert.NoError(t, parent.Err())
 	require.NoError(t, g.Wait())
 }
+
+// A limited group made in a task, on one worker with no queue, is waited for
+// with help: the tasks it held run one by one in the waiting task's place.
+func TestGroupLimitRuleWaitRunsHeldTasks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		var c gauge
+		_, err := futures.Submit(gcBG, p, func(ctx context.Context) (int, error) {
+			g, _ := futures.NewGroup(ctx, p, futures.WithLimit(1))
+			for range 5 {
+				g.Go(func(context.Context) error { c.enter(); c.leave(); return nil })
+			}
+			return 0, g.Wait()
+		}).Result(gcBG)
+		require.NoError(t, err)
+		assert.Equal(t, int64(5), c.ran.Load())
+	})
+}
