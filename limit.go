@@ -124,17 +124,7 @@ func (l *limiter) pass() *goTask {
 			l.mu.Unlock()
 			return nil
 		}
-		t := l.held[l.head]
-		l.held[l.head] = nil
-		l.head++
-		l.waiting.Add(-1)
-		if l.head == len(l.held) {
-			l.held, l.head = l.held[:0], 0
-			if cap(l.held) > 64 {
-				// Give back the memory of a burst.
-				l.held = nil
-			}
-		}
+		t := l.popLocked()
 		l.mu.Unlock()
 		return t
 	}
@@ -148,6 +138,33 @@ func (l *limiter) pass() *goTask {
 		close(wake)
 	}
 	return nil
+}
+
+// popHeld takes the oldest held task out, or returns nil.
+func (l *limiter) popHeld() *goTask {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.head == len(l.held) {
+		return nil
+	}
+	return l.popLocked()
+}
+
+// popLocked takes the oldest held task out; there is one. The caller holds
+// mu.
+func (l *limiter) popLocked() *goTask {
+	t := l.held[l.head]
+	l.held[l.head] = nil
+	l.head++
+	l.waiting.Add(-1)
+	if l.head == len(l.held) {
+		l.held, l.head = l.held[:0], 0
+		if cap(l.held) > 64 {
+			// Give back the memory of a burst.
+			l.held = nil
+		}
+	}
+	return t
 }
 
 // unhold takes every held task out and returns them, oldest first.
@@ -187,6 +204,41 @@ func (g *Group) freeSlot() {
 			t.setSlotted(false)
 			abortStopped(t)
 		}
+	}
+}
+
+// passOn gives the slot of t, a task of Go that has just returned nil, if ran
+// is true and its group is limited, to the oldest task its group holds, and
+// returns that task, now holding the slot, for the caller to queue: so the
+// slot passes as t returns, rather than once its outcome is published. It
+// returns nil, leaving t its slot, if there is no such task. A task that
+// failed keeps its slot until its failure is recorded, which stops the group
+// first: a held task never starts after a failure of its group.
+func passOn(t task, ran bool) task {
+	gt, ok := t.(*goTask)
+	if !ok || !ran || gt.err != nil || !gt.slotted {
+		return nil
+	}
+	g := gt.g
+	if g.lim.waiting.Load() == 0 || g.halted() {
+		return nil
+	}
+	u := g.lim.popHeld()
+	if u == nil {
+		return nil
+	}
+	gt.slotted = false
+	u.slotted = true
+	return u
+}
+
+// abortHeld completes u, a held task with a slot that did not reach the
+// queue for reason r; its completion gives up the slot.
+func abortHeld(u task, r pushResult, p *Pool) {
+	if r == refused {
+		u.abort(Finished, p.closedErr())
+	} else {
+		abortStopped(u)
 	}
 }
 

@@ -145,8 +145,9 @@ type groupOptions struct {
 
 // WithLimit makes a [Group] run at most n of its tasks at once, n >= 1,
 // however they were added, on a pool it may share with other work: errgroup's
-// SetLimit. A task counts from the moment it is added until it completes,
-// while it waits in the pool's queue as while it runs; but a task that waits
+// SetLimit. A task counts from the moment it is added until it has returned
+// (one that failed, until its failure is recorded), while it waits in the
+// pool's queue as while it runs; but a task that waits
 // for a task of its group with its context, and so runs it in its own place
 // (see [Future.Result]), does not count while it waits.
 //

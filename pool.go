@@ -200,8 +200,22 @@ func (p *Pool) serve(w *worker, t task) {
 		}
 		// Take the next task, or become idle, before completing the
 		// future: whoever sees it complete then finds this worker free
-		// for another task.
-		next, idle := q.next(w)
+		// for another task. A task of a limited group that has tasks
+		// held may give its slot to the oldest of them, which goes to
+		// the queue as this worker takes its next task.
+		var next task
+		var idle bool
+		if u := passOn(t, ran); u != nil {
+			var r pushResult
+			if next, r = q.swap(u); r != pushed {
+				abortHeld(u, r, p)
+			} else if next != u {
+				u.group().queued()
+			}
+		}
+		if next == nil {
+			next, idle = q.next(w)
+		}
 		if ran {
 			// The callbacks run here, and one may end this goroutine
 			// with runtime.Goexit: its replacement must then run next,

@@ -257,6 +257,29 @@ func (q *queue) next(w *worker) (t task, idle bool) {
 	return nil, true
 }
 
+// swap queues u, as hold does, and returns the next task for the worker that
+// calls it, which has just run one: the oldest task in the list, which is u
+// itself if the list is empty. So u takes its place in line, behind the
+// tasks already queued, and the worker, busy, takes the next in one lock
+// rather than two. If u is not queued (refused, dropped), swap returns nil
+// and says why: the caller then completes u, and asks next for its task.
+func (q *queue) swap(u task) (task, pushResult) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.closed:
+		return nil, refused
+	case u.owner() != nil && u.owner().halted():
+		// As in put: the owner takes its queued tasks out only once
+		// it has halted.
+		return nil, dropped
+	case q.n == 0:
+		return u, pushed
+	}
+	q.link(u)
+	return q.popLocked(), pushed
+}
+
 // get returns the next task for worker w, waiting for one if need be, or nil
 // once the queue is closed and empty.
 func (q *queue) get(w *worker) task {

@@ -262,6 +262,11 @@ func (m *queueModel) steps(tasks int) []string {
 		case mw.exited:
 		case mw.task != nil:
 			s = append(s, fmt.Sprintf("next %d", i))
+			if len(m.tasks) < tasks && !m.closed {
+				// The worker passes its group's slot to a
+				// new task, and takes its next.
+				s = append(s, fmt.Sprintf("swap %d", i))
+			}
 		case mw.waiting && !mw.parked:
 			s = append(s, fmt.Sprintf("park %d", i))
 		case mw.parked && len(mw.w.wake) > 0:
@@ -303,6 +308,30 @@ func (m *queueModel) step(s string) {
 			mw.waiting = true
 		default:
 			mw.exited = true
+		}
+	case scan(s, "swap %d", &i):
+		mw := m.workers[i]
+		mw.task = nil
+		tk := &numbered{n: len(m.tasks)}
+		m.tasks = append(m.tasks, tk)
+		next, r := m.q.swap(tk)
+		switch {
+		case r != pushed:
+			tk.done = true
+			m.refused++
+			next, idle := m.q.next(mw.w)
+			switch {
+			case next != nil:
+				m.run(mw, next)
+			case idle:
+				mw.waiting = true
+			default:
+				mw.exited = true
+			}
+		case next == nil:
+			m.bad = "swap returned no task"
+		default:
+			m.run(mw, next.(*numbered))
 		}
 	case scan(s, "park %d", &i):
 		// What await does once done spinning.
@@ -347,6 +376,23 @@ func (m *queueModel) check() string {
 	}
 	if q.n > 0 && len(q.workers) < q.max {
 		return fmt.Sprintf("%d tasks queued while %d workers could start", q.n, q.max-len(q.workers))
+	}
+	// Every task pushed and not yet run nor cancelled is somewhere: in
+	// the list, or handed to a worker.
+	for _, tk := range m.tasks {
+		if tk.done {
+			continue
+		}
+		found := false
+		for pos := q.head; pos < q.tail && !found; pos++ {
+			found = q.ring[pos&uint64(len(q.ring)-1)] == task(tk)
+		}
+		for _, mw := range m.workers {
+			found = found || mw.w.next == task(tk)
+		}
+		if !found {
+			return fmt.Sprintf("task %d is lost: neither queued nor handed", tk.n)
+		}
 	}
 	for i, mw := range m.workers {
 		if !mw.waiting {
