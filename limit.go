@@ -10,16 +10,19 @@ import (
 // once: queued in the pool, or running in a place of their own.
 //
 // A task takes a slot before it goes to the pool, and gives it up as it
-// completes. A task run in the place of another task of the same group, by
-// a task of the group that waits for it or that submits it at the limit,
-// takes no slot of its own: the place it runs in is counted already. So a
-// task that waits for a task of its group and lends it its place does not
-// count while it waits, and the group never runs more than n tasks at once.
+// completes; a task of Go that returns nil, as it returns (see passOn). A
+// task of a limited group runs only in a place the group counts: its own
+// slot, or the place of a task of the group that runs it on its behalf, as
+// one that waits for it or that submits it at the limit does. Such a task
+// takes no slot of its own. So a task that waits for a task of its group and
+// lends it its place does not count while it waits, and the group never
+// runs more than n tasks at once. A task of the group is told by its
+// context, whose group is the group.
 //
 // Group.Go never waits: a task it adds beyond the limit is held here, in the
 // order added, and takes the slot of the next task to give one up. So held
 // tasks never wait in the pool's queue, and a slot goes to a held task
-// before any other: while tasks are held, every slot is taken.
+// before any task added after it.
 type limiter struct {
 	n int64
 
@@ -177,11 +180,6 @@ func (l *limiter) unhold() []*goTask {
 	return ts
 }
 
-// A task's slot. A task of a limited group runs only in a place the group
-// counts: its own slot, or the place of a task of the group that runs it on
-// its behalf. So a task of the group that lends its place (its context's
-// group is the group) lends a place the group counts already.
-
 // freeSlot gives up a slot of g: to the oldest held task, which goes to the
 // pool, or back to the group. A held task that does not reach the queue
 // (the pool is shut down, or the group halted) completes without the slot,
@@ -193,17 +191,15 @@ func (g *Group) freeSlot() {
 			return
 		}
 		t.setSlotted(true)
-		switch g.p.queue.hold(t) {
-		case pushed:
+		r := g.p.queue.hold(t)
+		if r == pushed {
 			g.queued()
 			return
-		case refused:
-			t.setSlotted(false)
-			t.abort(Finished, g.p.closedErr())
-		case dropped:
-			t.setSlotted(false)
-			abortStopped(t)
 		}
+		// Give up the slot here, not as t completes: one at a time,
+		// however many are held.
+		t.setSlotted(false)
+		abortHeld(t, r, g.p)
 	}
 }
 
@@ -232,8 +228,9 @@ func passOn(t task, ran bool) task {
 	return u
 }
 
-// abortHeld completes u, a held task with a slot that did not reach the
-// queue for reason r; its completion gives up the slot.
+// abortHeld completes u, a held task that did not reach the queue for
+// reason r, refused or dropped; if u holds a slot, its completion gives it
+// up.
 func abortHeld(u task, r pushResult, p *Pool) {
 	if r == refused {
 		u.abort(Finished, p.closedErr())
