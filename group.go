@@ -101,6 +101,10 @@ type Group struct {
 	// scan is where the pool's queue last looked for a task of the
 	// group, for a waiter that helps; guarded by the queue's mu.
 	scan cursor
+
+	// endTrace ends the group's trace task, if it has one (see trace.go):
+	// the first Wait to return calls it.
+	endTrace atomic.Pointer[func()]
 }
 
 // The flags of a group's state above its count.
@@ -210,9 +214,6 @@ func NewGroup(ctx context.Context, ex Executor, opts ...GroupOption) (*Group, co
 	if ctx == nil {
 		err, g.parent = errNilContext, context.Background()
 	}
-	c, cancel := context.WithCancelCause(g.parent)
-	g.ctx = groupContext{Context: c, g: g}
-	g.cancel = cancel
 	g.all = o.allErrors
 	switch {
 	case err != nil:
@@ -221,10 +222,21 @@ func NewGroup(ctx context.Context, ex Executor, opts ...GroupOption) (*Group, co
 	case o.limit < math.MaxInt:
 		g.lim = &limiter{n: int64(o.limit)}
 	}
+	parent, endTrace := g.parent, func() {}
+	if err == nil {
+		// Ended by Wait; an invalid group, never waited for, has none.
+		parent, endTrace = traceTask(g.parent, "futures.Group")
+	}
+	c, cancel := context.WithCancelCause(parent)
+	g.ctx = groupContext{Context: c, g: g}
+	g.cancel = cancel
 	if err != nil {
 		g.bad = err
 		cancel(err)
 		return g, &g.ctx
+	}
+	if endTrace != nil {
+		g.endTrace.Store(&endTrace)
 	}
 	g.p = p
 	return g, &g.ctx
@@ -375,6 +387,7 @@ func (g *Group) newTask(fn func(ctx context.Context) error, try bool) *goTask {
 	}
 	t := &goTask{g: g, fn: fn, ctx: taskContext{Context: &g.ctx, group: g}}
 	g.p.submitted.Add(1)
+	traceSubmit(&g.ctx, g.p)
 	if cause := g.stopped(); cause != nil {
 		// It would not run: take no room for it.
 		if try {
@@ -428,6 +441,9 @@ func (g *Group) Wait() error {
 	_ = g.await(context.Background(), true) // a ctx never done
 	err := g.result()
 	g.cancel(err)
+	if end := g.endTrace.Swap(nil); end != nil {
+		(*end)()
+	}
 	return err
 }
 

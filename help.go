@@ -91,7 +91,7 @@ func runLent(ctx context.Context, w *worker, c *taskContext, t task) error {
 		pprof.SetGoroutineLabels(w.ctx)
 		// Give the place back before completing the future, so that the
 		// waiter, once woken, finds it back.
-		publish := w.release(tc, c, t, t.start(w))
+		publish := w.release(tc, c, t, startTask(w, t))
 		normal = true
 		if publish {
 			t.publish()

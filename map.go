@@ -35,6 +35,10 @@ import (
 func Map[In, Out any](ctx context.Context, ex Executor, inputs iter.Seq[In],
 	fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
 	return func(yield func(Out, error) bool) {
+		ctx, end := traceTask(ctx, "futures.Map")
+		if end != nil {
+			defer end()
+		}
 		m, err := newMapper(ctx, ex, inputs, fn, opts)
 		if err != nil {
 			var zero Out

@@ -82,6 +82,16 @@ func WithQueueSize(n int) Option {
 // did to its goroutine's, and so does a task that another runs in its place
 // (see [Future.Result]). A task's context carries them too, alongside those
 // of the context given to [Submit], so that [pprof.Do] in a task adds to them.
+//
+// The name also marks the pool's work in execution traces ([runtime/trace],
+// go tool trace): while one is recorded, every task runs in a trace region
+// of that name, and every submission logs an event of category "futures"
+// with the name as its message, under the submitter's context. A [Group]
+// and each iteration of a [Map] are trace tasks, "futures.Group" and
+// "futures.Map", which their tasks' regions and submissions belong to; so a
+// task's time in the queue is the time from its event to its region. With
+// no trace recorded, this costs a check per task.
+//
 // The default name is "futures".
 func WithName(name string) Option {
 	return optionFunc(func(o *options) { o.name = name })

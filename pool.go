@@ -195,7 +195,7 @@ func (p *Pool) serve(w *worker, t task) {
 			// Whatever labels the task before set.
 			pprof.SetGoroutineLabels(w.ctx)
 			// No other task before the place is back.
-			ran = w.release(c, nil, t, t.start(w))
+			ran = w.release(c, nil, t, startTask(w, t))
 			w.current = nil
 		}
 		// Take the next task, or become idle, before completing the
@@ -300,6 +300,7 @@ var testHookBroken func()
 // or as Finished with the refusal. It reports whether the pool refused t.
 func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 	p.submitted.Add(1)
+	traceSubmit(ctx, p)
 	if ctx.Err() != nil || t.group().stopped() != nil {
 		cancelDoomed(ctx, t)
 		return false
@@ -355,6 +356,7 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 // submit does.
 func (p *Pool) trySubmit(ctx context.Context, t task) error {
 	p.submitted.Add(1)
+	traceSubmit(ctx, p)
 	if ctx.Err() != nil || t.group().stopped() != nil {
 		cancelDoomed(ctx, t)
 		return nil
