@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // The benchmarks measure the cost per task of the pool against two baselines
@@ -535,6 +536,38 @@ func BenchmarkAny(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/fn")
+		})
+	}
+}
+
+// BenchmarkWorkerComeback measures what a worker that exited idle costs the
+// task that starts it again, beside one that finds the worker idle: the
+// price WithKeepAlive's default weighs against a parked worker's memory.
+func BenchmarkWorkerComeback(b *testing.B) {
+	for _, comeback := range []bool{false, true} {
+		b.Run(fmt.Sprintf("comeback=%v", comeback), func(b *testing.B) {
+			b.ReportAllocs()
+			// A keep-alive too long to retire anyone by itself: reap
+			// is called here instead.
+			p, err := New(WithWorkers(1), WithKeepAlive(time.Hour))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			ctx := context.Background()
+			for b.Loop() {
+				if _, err := Submit(ctx, p, trivial).Result(ctx); err != nil {
+					b.Fatal(err)
+				}
+				if comeback {
+					// The worker is idle: the first reap marks it,
+					// the second retires it.
+					b.StopTimer()
+					p.queue.reap()
+					p.queue.reap()
+					b.StartTimer()
+				}
+			}
 		})
 	}
 }

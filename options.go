@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"time"
 )
 
 // An Option configures a [Pool] made by [New].
@@ -19,6 +20,7 @@ type options struct {
 	workers   int
 	queueSize int
 	queueSet  bool
+	keepAlive time.Duration
 	name      string
 	init      func(context.Context) error
 	initSet   bool
@@ -31,8 +33,9 @@ const defaultQueuePerWorker = 64
 
 func newOptions(opts []Option) (*options, error) {
 	o := &options{
-		workers: runtime.GOMAXPROCS(0),
-		name:    "futures",
+		workers:   runtime.GOMAXPROCS(0),
+		name:      "futures",
+		keepAlive: defaultKeepAlive,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -76,6 +79,22 @@ func WithQueueSize(n int) Option {
 	return optionFunc(func(o *options) { o.queueSize, o.queueSet = n, true })
 }
 
+// WithKeepAlive sets how long a worker may stay idle before it exits, giving
+// back its goroutine and its memory. A worker exits once idle for between d
+// and 2d, and a new one starts, with the index of one that exited, as tasks
+// call for it; the initializer ([WithInitializer]) runs again as it starts.
+// Workers that keep getting tasks never exit, so a steady load pays nothing.
+// With d <= 0 idle workers stay until shutdown. The default is 10 seconds:
+// a worker that comes back costs a few microseconds, plus its initializer,
+// which at that pace costs at most a small fraction of a worker's time;
+// and a burst of work gives back its workers' memory within 20 seconds.
+func WithKeepAlive(d time.Duration) Option {
+	return optionFunc(func(o *options) { o.keepAlive = max(d, 0) })
+}
+
+// defaultKeepAlive is WithKeepAlive's default.
+const defaultKeepAlive = 10 * time.Second
+
 // WithName names the pool in profiles: every worker goroutine carries the
 // pprof labels "pool" (the name) and "worker" (its index, from 0).
 // Every task starts with exactly these labels, whatever the task before it
@@ -104,7 +123,11 @@ func WithName(name string) Option {
 // error, panics or calls runtime.Goexit in any worker, the pool is broken:
 // see [ErrBroken]. But if its context is done by then, ShutdownNow has begun,
 // and the pool is shut down rather than broken. A worker that replaces one
-// ended by runtime.Goexit does not run it again.
+// ended by runtime.Goexit does not run it again. One that starts after an
+// idle worker exited ([WithKeepAlive]) takes that one's index and runs it
+// again: it finds whatever it set up for that index before, to keep or to
+// replace. For state that must be set up once only, give the pool a
+// keep-alive of 0.
 func WithInitializer(fn func(context.Context) error) Option {
 	return optionFunc(func(o *options) { o.init, o.initSet = fn, true })
 }

@@ -64,7 +64,7 @@ type stopReason struct {
 
 // Stats is a snapshot of a pool's activity.
 type Stats struct {
-	Workers int // workers started and not exited: started on demand, zero once shut down
+	Workers int // workers started and not exited: started on demand, gone once idle a while (WithKeepAlive), zero once shut down
 	Busy    int // workers running a task
 	Queued  int // tasks waiting in the queue for a worker, not counting those complete
 
@@ -103,6 +103,7 @@ func New(opts ...Option) (*Pool, error) {
 		onPanic: o.onPanic,
 	}
 	p.queue = newQueue(o.queueSize, o.workers, p.start)
+	p.queue.keepAlive = o.keepAlive
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p, nil
 }
@@ -534,11 +535,14 @@ func (p *Pool) Stats() Stats {
 	if p.usable() != nil {
 		return Stats{}
 	}
-	live, queued, workers := p.queue.stats()
+	live, queued, workers, retired := p.queue.stats()
 	s := Stats{
 		Workers:        live,
 		Queued:         queued,
 		Submitted:      p.submitted.Load(),
+		Succeeded:      retired[0],
+		Failed:         retired[1],
+		Panicked:       retired[2],
 		Cancelled:      p.cancelled.Load(),
 		Rejected:       p.rejected.Load(),
 		CallbackPanics: p.callbackPanics.Load(),

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // A queue is a pool's queue of tasks together with its workers: those idle,
@@ -70,11 +71,27 @@ type queue struct {
 	// a position from another epoch means nothing now.
 	epoch uint64
 
-	idle    []*worker // workers waiting for a task, the latest last
-	workers []*worker // every worker started, by index
-	max     int       // the most workers that may start
-	live    int       // workers started and not exited
-	closed  bool      // no more pushes; workers exit once the list is empty
+	idle []*worker // workers waiting for a task, the latest last
+	// workers holds every worker started and not retired, by index, nil
+	// where one was retired; free holds those indices, for the next
+	// workers to start with. started counts the workers in workers.
+	workers []*worker
+	free    []int
+	started int
+	max     int  // the most workers that may be started at once
+	live    int  // worker goroutines started and not exited
+	closed  bool // no more pushes; workers exit once the list is empty
+
+	// Retiring idle workers (see reap). keepAlive is how long a worker
+	// may stay idle, 0 for ever; reaper, armed while reaping, calls reap
+	// every keepAlive while workers are idle; minIdle is the fewest
+	// workers idle since reap last ran. retired sums the counts of the
+	// workers retired.
+	keepAlive time.Duration
+	reaper    *time.Timer
+	reaping   bool
+	minIdle   int
+	retired   struct{ succeeded, failed, panicked uint64 }
 
 	// waiting counts the submitters waiting for room. Whoever makes room
 	// while one waits sends a token on room; a waiter that leaves while
@@ -140,16 +157,15 @@ func (q *queue) put(t task, hold bool) pushResult {
 		w := q.idle[n-1]
 		q.idle[n-1] = nil
 		q.idle = q.idle[:n-1]
+		q.minIdle = min(q.minIdle, n-1)
 		w.next = t
 		q.mu.Unlock()
 		w.hand()
 		return pushed
-	case len(q.workers) < q.max:
+	case q.started < q.max:
 		// No worker is idle, so the list is empty or every worker has
 		// started: here, the list is empty, and t is next in line.
-		w := &worker{index: len(q.workers), wake: make(chan struct{}, 1)}
-		q.workers = append(q.workers, w)
-		q.live++
+		w := q.newWorkerLocked()
 		q.mu.Unlock()
 		q.start(w, t)
 		return pushed
@@ -220,7 +236,7 @@ func (q *queue) push(ctx context.Context, t task, wake <-chan struct{}) pushResu
 
 // hasRoomLocked reports whether a push would succeed now.
 func (q *queue) hasRoomLocked() bool {
-	return !q.closed && (len(q.idle) > 0 || len(q.workers) < q.max || q.n < q.size)
+	return !q.closed && (len(q.idle) > 0 || q.started < q.max || q.n < q.size)
 }
 
 // signalRoomLocked tells a submitter waiting for room, if any, that there is
@@ -253,8 +269,79 @@ func (q *queue) next(w *worker) (t task, idle bool) {
 	}
 	w.state.Store(idling)
 	q.idle = append(q.idle, w)
+	if q.keepAlive > 0 && !q.reaping {
+		q.reaping = true
+		q.minIdle = len(q.idle)
+		if q.reaper == nil {
+			q.reaper = time.AfterFunc(q.keepAlive, q.reap)
+		} else {
+			q.reaper.Reset(q.keepAlive)
+		}
+	}
 	q.signalRoomLocked()
 	return nil, true
+}
+
+// newWorkerLocked returns a new worker, counted as started and live, with
+// the lowest index free. The caller holds mu, and starts it.
+func (q *queue) newWorkerLocked() *worker {
+	index := len(q.workers)
+	if n := len(q.free); n > 0 {
+		index = q.free[n-1]
+		q.free = q.free[:n-1]
+	}
+	w := &worker{index: index, wake: make(chan struct{}, 1)}
+	if index == len(q.workers) {
+		q.workers = append(q.workers, w)
+	} else {
+		q.workers[index] = w
+	}
+	q.started++
+	q.live++
+	return w
+}
+
+// reap retires the workers that have been idle since it last ran, a
+// keepAlive ago: they exit, and their indices go to the next workers to
+// start. It runs on a timer armed while workers are idle, so it costs
+// nothing while they are busy, and a worker is retired once idle for
+// between one and two keepAlives.
+//
+// Which workers have been idle all that time needs no clock: put takes
+// idle workers from the end of idle, so the first minIdle of them, minIdle
+// being the fewest idle since reap last ran, have not been taken since.
+func (q *queue) reap() {
+	q.mu.Lock()
+	n := min(q.minIdle, len(q.idle))
+	retired := make([]*worker, n)
+	copy(retired, q.idle[:n])
+	// Move the rest down, so that idle keeps no memory of them.
+	rest := copy(q.idle, q.idle[n:])
+	clear(q.idle[rest:])
+	q.idle = q.idle[:rest]
+	for _, w := range retired {
+		q.workers[w.index] = nil
+		q.free = append(q.free, w.index)
+		q.started--
+		q.retired.succeeded += w.succeeded.Load()
+		q.retired.failed += w.failed.Load()
+		q.retired.panicked += w.panicked.Load()
+		w.next = nil // exit
+	}
+	if q.started == 0 {
+		// Every index is free: start again from a clean slate.
+		q.workers, q.free = nil, nil
+	}
+	q.minIdle = len(q.idle)
+	if len(q.idle) > 0 && !q.closed {
+		q.reaper.Reset(q.keepAlive)
+	} else {
+		q.reaping = false
+	}
+	q.mu.Unlock()
+	for _, w := range retired {
+		w.hand()
+	}
 }
 
 // swap queues u, as hold does, and returns the next task for the worker that
@@ -474,6 +561,10 @@ func (q *queue) close() (none bool) {
 	idle := q.idle
 	q.idle = nil
 	none = q.live == 0
+	if q.reaper != nil {
+		q.reaper.Stop()
+		q.reaping = false
+	}
 	q.mu.Unlock()
 	close(q.done)
 	for _, w := range idle {
@@ -491,10 +582,16 @@ func (q *queue) exit() (last bool) {
 	return q.closed && q.live == 0
 }
 
-// stats returns the workers not yet exited, the tasks in the list, and every
-// worker started.
-func (q *queue) stats() (live, queued int, workers []*worker) {
+// stats returns the worker goroutines not yet exited, the tasks in the list,
+// the workers started and not retired, and the counts of those retired.
+func (q *queue) stats() (live, queued int, workers []*worker, retired [3]uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.live, q.n, q.workers
+	workers = make([]*worker, 0, q.started)
+	for _, w := range q.workers {
+		if w != nil {
+			workers = append(workers, w)
+		}
+	}
+	return q.live, q.n, workers, [3]uint64{q.retired.succeeded, q.retired.failed, q.retired.panicked}
 }
