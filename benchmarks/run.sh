@@ -180,7 +180,8 @@ handle); \`futures-wait\` keeps the futures and waits with \`futures.Wait\`; \`p
 pond's \`Submit\`, which returns a \`Task\` (ignored). \`futures-group\` makes a
 \`futures.Group\` per batch on a pool that outlives it, adds each task with the group's \`Go\`
 and waits with its \`Wait\`, as \`errgroup\` (\`SetLimit(workers)\`) and \`conc\`
-(\`WithMaxGoroutines(workers)\`) do with a group of their own per batch.
+(\`WithMaxGoroutines(workers)\`) do with a group of their own per batch;
+\`futures-group-limit\` does the same with the group made \`WithLimit(workers)\`.
 \`futures-result\`, \`pond-result\` and \`conc-result\` also collect every result; the others
 wait with a \`sync.WaitGroup\` or their own group. See \`impl_test.go\`.
 
