@@ -41,7 +41,7 @@ func TestKeepAliveIdleWorkersExit(t *testing.T) {
 		synctest.Wait()
 		s := p.Stats()
 		assert.Zero(t, s.Workers, "workers left")
-		assert.Equal(t, baseline, runtime.NumGoroutine(), "goroutines left")
+		assert.LessOrEqual(t, runtime.NumGoroutine(), baseline, "goroutines left")
 		assert.Equal(t, uint64(workers), s.Succeeded, "the counts of the workers that exited")
 
 		index := -1
