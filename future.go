@@ -238,7 +238,10 @@ func failed[T any](p *Pool, err error) *Future[T] {
 // the queue and runs it in the calling task's place, on a new goroutine,
 // rather than waiting for a worker, so that a task waiting on tasks it
 // submitted cannot deadlock the pool. It still returns when ctx is done,
-// leaving the task to run on (see the package doc's Guarantees).
+// leaving the task to run on (see the package doc's Guarantees). Given
+// another context (context.Background, or one from outside the task), it
+// only waits, and may deadlock the pool: the futuresvet analyzer
+// (github.com/go-futures/futures/cmd/futuresvet) reports that mistake.
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	if ctx == nil {
 		var zero T

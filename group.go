@@ -432,8 +432,10 @@ func (g *Group) queued() {
 //
 // Wait returns only once the group's tasks have, so called from a task of
 // the group, or from an OnDone callback of one of its futures, it waits for
-// itself: it never returns. A zero or nil Group's Wait returns an error
-// matching [ErrInvalidOption].
+// itself: it never returns. The futuresvet analyzer
+// (github.com/go-futures/futures/cmd/futuresvet) reports the first of these,
+// and a group that the function making it never waits for. A zero or nil
+// Group's Wait returns an error matching [ErrInvalidOption].
 func (g *Group) Wait() error {
 	if err := g.usable(); err != nil {
 		return err

@@ -955,9 +955,11 @@ func TestGroupContractShutdownFromOwnTaskDoesNotWait(t *testing.T) {
 		g, _ := futures.NewGroup(gcBG, p)
 		res := make(chan error, 2)
 		g.Go(func(ctx context.Context) error {
+			//futuresvet:ignore the test checks that these return at once
 			res <- g.Shutdown(ctx)
 			derived, cancel := context.WithCancel(ctx)
 			defer cancel()
+			//futuresvet:ignore
 			res <- g.Shutdown(derived)
 			return nil
 		})

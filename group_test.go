@@ -392,6 +392,7 @@ func TestGroupShutdownFromItsTaskReturns(t *testing.T) {
 	g, _ := NewGroup(context.Background(), p)
 	errs := make(chan error, 1)
 	g.Go(func(ctx context.Context) error {
+		//futuresvet:ignore the test checks that this returns at once
 		errs <- g.Shutdown(ctx)
 		return nil
 	})
@@ -711,7 +712,9 @@ func TestGroupStartsNoGoroutine(t *testing.T) {
 		for range n {
 			g1, _ := NewGroup(ctx, p)
 			g2, _ := NewGroup(deadline, p)
+			//futuresvet:ignore a group made in a task with a foreign context, on purpose
 			_, gctx := NewGroup(context.Background(), p)
+			//futuresvet:ignore and one made with that group's context
 			g3, _ := NewGroup(gctx, g1)
 			gs = append(gs, g1, g2, g3)
 		}

@@ -257,6 +257,7 @@ func TestShutdownFromTaskReturnsError(t *testing.T) {
 			derived, cancel := context.WithCancel(ctx)
 			defer cancel()
 			// Waiting here would wait for this very task to return.
+			//futuresvet:ignore the test checks that these return at once
 			return [2]error{p.Shutdown(ctx), p.Shutdown(derived)}, nil
 		})
 		errs, err := f.Result(context.Background())

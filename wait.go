@@ -43,8 +43,10 @@ func (c Condition) String() string {
 // [Future.Result], Wait called from inside a task of the futures' pool with
 // the task's context runs the tasks still queued in the calling task's place,
 // one at a time, checking the condition after each, so that it cannot
-// deadlock the pool; a done ctx runs nothing, and a deadline bounds it. A nil
-// ctx or an unknown condition gets an error matching [ErrInvalidOption].
+// deadlock the pool; a done ctx runs nothing, and a deadline bounds it. From
+// a task, given another context, it only waits: the futuresvet analyzer
+// (github.com/go-futures/futures/cmd/futuresvet) reports that. A nil ctx or
+// an unknown condition gets an error matching [ErrInvalidOption].
 func Wait[T any](ctx context.Context, fs []*Future[T], until Condition) (done, pending []*Future[T], err error) {
 	if ctx == nil {
 		return nil, nil, errNilContext
