@@ -29,7 +29,8 @@ MapSlice, Any, Group.Go, Group.TryGo), it reports:
     NewGroup, Any) with context.Background(), context.TODO() or a context
     from outside the function: only the task's own context, or one derived
     from it, lets the call run queued tasks in the task's place rather than
-    deadlock the pool;
+    deadlock the pool; and a range over AsCompleted, which waits with no
+    context at all;
   - g.Wait or g.Shutdown in a task of the same group g, and Close, Shutdown
     or ShutdownNow of the pool in a task of that pool: they wait for
     themselves.
@@ -203,6 +204,12 @@ func (a *analysis_) checkCall(call *ast.CallExpr, stack []ast.Node) {
 		a.checkGroupWaited(call, stack)
 	}
 	if task == nil {
+		return
+	}
+	if name == "AsCompleted" {
+		if r, ok := stack[len(stack)-2].(*ast.RangeStmt); ok && ast.Unparen(r.X) == call {
+			a.report(call, "ranging over AsCompleted in a task waits without running the tasks it waits for, which may deadlock the pool: call Wait with the task's context and FirstCompleted in a loop instead")
+		}
 		return
 	}
 	if ctxArgs[name] && len(call.Args) > 0 {

@@ -127,3 +127,15 @@ func assignedOutside(ctx context.Context, p *futures.Pool) error {
 	}()
 	return g.Wait()
 }
+
+func drained(ctx context.Context, p *futures.Pool) {
+	futures.Submit(ctx, p, func(ctx context.Context) (int, error) {
+		f := futures.Submit(ctx, p, work)
+		for range futures.AsCompleted(f) { // want `ranging over AsCompleted in a task`
+		}
+		return 0, nil
+	})
+	// Outside a task, it is what AsCompleted is for.
+	for range futures.AsCompleted(futures.Submit(ctx, p, work)) {
+	}
+}

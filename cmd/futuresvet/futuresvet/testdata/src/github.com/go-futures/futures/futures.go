@@ -59,3 +59,5 @@ type WaitUntil int
 func Wait[T any](ctx context.Context, fs []*Future[T], until WaitUntil) (done, pending []*Future[T], err error) {
 	return nil, nil, nil
 }
+
+func AsCompleted[T any](fs ...*Future[T]) <-chan *Future[T] { return nil }
