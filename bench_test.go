@@ -571,3 +571,29 @@ func BenchmarkWorkerComeback(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTiming measures what WithTiming costs a tiny task: Submit of a
+// trivial task, counted down with a WaitGroup, as benchmarks/ does.
+func BenchmarkTiming(b *testing.B) {
+	for _, timing := range []bool{false, true} {
+		b.Run(fmt.Sprintf("timing=%v", timing), func(b *testing.B) {
+			opts := []Option{WithWorkers(2)}
+			if timing {
+				opts = append(opts, WithTiming())
+			}
+			p, err := New(opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			var wg sync.WaitGroup
+			fn := func(context.Context) (int, error) { wg.Done(); return 0, nil }
+			ctx := context.Background()
+			for b.Loop() {
+				wg.Add(1)
+				Submit(ctx, p, fn)
+			}
+			wg.Wait()
+		})
+	}
+}

@@ -778,3 +778,41 @@ func ExampleWorkerIndex() {
 	// tasks counted: 100
 	// outside a task: false
 }
+
+// With WithTiming, Stats says how long tasks waited and ran.
+func ExampleWithTiming() {
+	pool, _ := futures.New(futures.WithWorkers(2), futures.WithTiming())
+	defer pool.Close()
+
+	ctx := context.Background()
+	for range 3 {
+		futures.Submit(ctx, pool, func(context.Context) (int, error) {
+			time.Sleep(time.Millisecond)
+			return 0, nil
+		}).Result(ctx)
+	}
+	s := pool.Stats()
+	fmt.Println(s.RunTime.Count, "tasks ran;", s.QueueWait.Count, "waited")
+	fmt.Println("busy at least 3 ms:", s.RunTime.Sum >= 0.003)
+	// Output:
+	// 3 tasks ran; 3 waited
+	// busy at least 3 ms: true
+}
+
+// A worker idle for longer than the keep-alive exits; another starts when a
+// task calls for it.
+func ExampleWithKeepAlive() {
+	pool, _ := futures.New(futures.WithWorkers(2), futures.WithKeepAlive(10*time.Millisecond))
+	defer pool.Close()
+
+	ctx := context.Background()
+	futures.Submit(ctx, pool, func(context.Context) (int, error) { return 0, nil }).Result(ctx)
+	fmt.Println("workers:", pool.Stats().Workers)
+	for deadline := time.Now().Add(5 * time.Second); pool.Stats().Workers > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	fmt.Println("workers after a while:", pool.Stats().Workers)
+	// Output:
+	// workers: 1
+	// workers after a while: 0
+}

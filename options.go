@@ -21,6 +21,7 @@ type options struct {
 	queueSize int
 	queueSet  bool
 	keepAlive time.Duration
+	timing    bool
 	name      string
 	init      func(context.Context) error
 	initSet   bool
@@ -91,6 +92,17 @@ func WithQueueSize(n int) Option {
 // its workers' memory within 20 seconds.
 func WithKeepAlive(d time.Duration) Option {
 	return optionFunc(func(o *options) { o.keepAlive = max(d, 0) })
+}
+
+// WithTiming makes the pool time its tasks: [Stats] then reports how long
+// they waited in the queue and how long they ran, as histograms
+// ([Stats.QueueWait], [Stats.RunTime]). It costs three readings of the
+// clock and four additions to counters of the worker's own a task: about
+// 100 to 150 ns on a 2-core machine whose clock takes 30 ns to read
+// (BenchmarkTiming), noticeable only on tasks of a few microseconds or less.
+// Without it, nothing.
+func WithTiming() Option {
+	return optionFunc(func(o *options) { o.timing = true })
 }
 
 // defaultKeepAlive is WithKeepAlive's default.

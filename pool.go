@@ -82,6 +82,15 @@ type Stats struct {
 	// future of the pool: those of invalid submissions too, though they
 	// count in none of the above.
 	CallbackPanics uint64
+
+	// With WithTiming: how long tasks waited, from entering the queue, or
+	// being handed to a worker, to starting; and how long they ran, from
+	// starting to returning. They count the tasks the workers take from
+	// the queue, not those that a task waiting for them runs in its place.
+	// RunTime.Sum is the time the workers were busy, so the utilization
+	// over an interval is the growth of RunTime.Sum over the workers times
+	// the interval. Without WithTiming, both are empty.
+	QueueWait, RunTime Histogram
 }
 
 // New makes a pool. With no options it has up to [runtime.GOMAXPROCS]
@@ -104,6 +113,7 @@ func New(opts ...Option) (*Pool, error) {
 	}
 	p.queue = newQueue(o.queueSize, o.workers, p.start)
 	p.queue.keepAlive = o.keepAlive
+	p.queue.timing = o.timing
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	return p, nil
 }
@@ -196,7 +206,11 @@ func (p *Pool) serve(w *worker, t task) {
 			// Whatever labels the task before set.
 			pprof.SetGoroutineLabels(w.ctx)
 			// No other task before the place is back.
-			ran = w.release(c, nil, t, startTask(w, t))
+			if w.timing != nil {
+				ran = w.release(c, nil, t, w.timedStart(t))
+			} else {
+				ran = w.release(c, nil, t, startTask(w, t))
+			}
 			w.current = nil
 		}
 		// Take the next task, or become idle, before completing the
@@ -208,7 +222,7 @@ func (p *Pool) serve(w *worker, t task) {
 		var idle bool
 		if u := passOn(t, ran); u != nil {
 			var r pushResult
-			if next, r = q.swap(u); r != pushed {
+			if next, r = q.swap(w, u); r != pushed {
 				abortHeld(u, r, p)
 			} else if next != u {
 				u.group().queued()
@@ -535,17 +549,19 @@ func (p *Pool) Stats() Stats {
 	if p.usable() != nil {
 		return Stats{}
 	}
-	live, queued, workers, retired := p.queue.stats()
-	s := Stats{
-		Workers:        live,
-		Queued:         queued,
-		Submitted:      p.submitted.Load(),
-		Succeeded:      retired[0],
-		Failed:         retired[1],
-		Panicked:       retired[2],
-		Cancelled:      p.cancelled.Load(),
-		Rejected:       p.rejected.Load(),
-		CallbackPanics: p.callbackPanics.Load(),
+	var s Stats
+	live, queued, workers, retired := p.queue.stats(&s)
+	s.Workers, s.Queued = live, queued
+	s.Submitted = p.submitted.Load()
+	s.Succeeded, s.Failed, s.Panicked = retired[0], retired[1], retired[2]
+	s.Cancelled = p.cancelled.Load()
+	s.Rejected = p.rejected.Load()
+	s.CallbackPanics = p.callbackPanics.Load()
+	for _, w := range workers {
+		if w.timing != nil {
+			w.timing.wait.addTo(&s.QueueWait)
+			w.timing.run.addTo(&s.RunTime)
+		}
 	}
 	for _, w := range workers {
 		succeeded, failed, panicked := w.succeeded.Load(), w.failed.Load(), w.panicked.Load()

@@ -67,6 +67,11 @@ type queue struct {
 	head, tail uint64
 	n          int
 	size       int // the most tasks the list may hold
+	// With timing, stamps holds when each task of ring entered it, at
+	// the same index, and popped the stamp of the task popLocked took.
+	timing bool
+	stamps []int64
+	popped int64
 	// epoch counts the times the positions of the list were renumbered:
 	// a position from another epoch means nothing now.
 	epoch uint64
@@ -92,6 +97,8 @@ type queue struct {
 	reaping   bool
 	minIdle   int
 	retired   struct{ succeeded, failed, panicked uint64 }
+	// retiredTiming sums the timing of the workers retired.
+	retiredTiming workerTiming
 
 	// waiting counts the submitters waiting for room. Whoever makes room
 	// while one waits sends a token on room; a waiter that leaves while
@@ -146,6 +153,11 @@ func (q *queue) tryPush(t task) pushResult { return q.put(t, false) }
 func (q *queue) hold(t task) pushResult { return q.put(t, true) }
 
 func (q *queue) put(t task, hold bool) pushResult {
+	var stamp int64
+	if q.timing {
+		// Before the lock, which is held for no longer than it must.
+		stamp = now()
+	}
 	q.mu.Lock()
 	switch {
 	case q.closed:
@@ -159,6 +171,7 @@ func (q *queue) put(t task, hold bool) pushResult {
 		q.idle = q.idle[:n-1]
 		q.minIdle = min(q.minIdle, n-1)
 		w.next = t
+		w.stamp = stamp
 		q.mu.Unlock()
 		w.hand()
 		return pushed
@@ -166,6 +179,7 @@ func (q *queue) put(t task, hold bool) pushResult {
 		// No worker is idle, so the list is empty or every worker has
 		// started: here, the list is empty, and t is next in line.
 		w := q.newWorkerLocked()
+		w.stamp = stamp
 		q.mu.Unlock()
 		q.start(w, t)
 		return pushed
@@ -180,7 +194,7 @@ func (q *queue) put(t task, hold bool) pushResult {
 		}
 		if t.pending() {
 			// A task completed while being submitted takes no room.
-			q.link(t)
+			q.link(t, stamp)
 		}
 		q.mu.Unlock()
 		return pushed
@@ -262,6 +276,7 @@ func (q *queue) next(w *worker) (t task, idle bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if t := q.popLocked(); t != nil {
+		w.stamp = q.popped
 		return t, false
 	}
 	if q.closed {
@@ -291,6 +306,9 @@ func (q *queue) newWorkerLocked() *worker {
 		q.free = q.free[:n-1]
 	}
 	w := &worker{index: index, wake: make(chan struct{}, 1)}
+	if q.timing {
+		w.timing = new(workerTiming)
+	}
 	if index == len(q.workers) {
 		q.workers = append(q.workers, w)
 	} else {
@@ -326,6 +344,9 @@ func (q *queue) reap() {
 		q.retired.succeeded += w.succeeded.Load()
 		q.retired.failed += w.failed.Load()
 		q.retired.panicked += w.panicked.Load()
+		if w.timing != nil {
+			w.timing.addTo(&q.retiredTiming)
+		}
 		w.next = nil // exit
 	}
 	if q.started == 0 {
@@ -350,7 +371,7 @@ func (q *queue) reap() {
 // tasks already queued, and the worker, busy, takes the next in one lock
 // rather than two. If u is not queued (refused, dropped), swap returns nil
 // and says why: the caller then completes u, and asks next for its task.
-func (q *queue) swap(u task) (task, pushResult) {
+func (q *queue) swap(w *worker, u task) (task, pushResult) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	switch {
@@ -361,10 +382,19 @@ func (q *queue) swap(u task) (task, pushResult) {
 		// it has halted.
 		return nil, dropped
 	case q.n == 0:
+		if q.timing {
+			w.stamp = now()
+		}
 		return u, pushed
 	}
-	q.link(u)
-	return q.popLocked(), pushed
+	var stamp int64
+	if q.timing {
+		stamp = now()
+	}
+	q.link(u, stamp)
+	t := q.popLocked()
+	w.stamp = q.popped
+	return t, pushed
 }
 
 // get returns the next task for worker w, waiting for one if need be, or nil
@@ -410,6 +440,9 @@ func (q *queue) popLocked() task {
 		q.ring[i] = nil
 		q.head++
 		if t != nil {
+			if q.timing {
+				q.popped = q.stamps[i]
+			}
 			*t.queued() = 0
 			q.left()
 			return t
@@ -418,8 +451,9 @@ func (q *queue) popLocked() task {
 	return nil
 }
 
-// link adds t at the end of the list. The caller holds mu.
-func (q *queue) link(t task) {
+// link adds t at the end of the list, stamped, with timing, with when it
+// entered the queue. The caller holds mu.
+func (q *queue) link(t task, stamp int64) {
 	if q.tail-q.head == uint64(len(q.ring)) {
 		if q.n < len(q.ring)/2 {
 			// Half the slots are of tasks that left: take them back.
@@ -429,6 +463,9 @@ func (q *queue) link(t task) {
 		}
 	}
 	q.ring[q.tail&uint64(len(q.ring)-1)] = t
+	if q.timing {
+		q.stamps[q.tail&uint64(len(q.ring)-1)] = stamp
+	}
 	q.tail++
 	*t.queued() = q.tail // its position, plus one
 	q.n++
@@ -458,15 +495,22 @@ const shrinkAbove = 512
 // a position's slot is a mask away.
 func (q *queue) resize(n int) {
 	ring := make([]task, 1<<bits.Len(uint(n-1)))
+	var stamps []int64
+	if q.timing {
+		stamps = make([]int64, len(ring))
+	}
 	i := uint64(0)
 	for pos := q.head; pos < q.tail; pos++ {
 		if t := q.ring[pos&uint64(len(q.ring)-1)]; t != nil {
 			ring[i] = t
+			if q.timing {
+				stamps[i] = q.stamps[pos&uint64(len(q.ring)-1)]
+			}
 			i++
 			*t.queued() = i
 		}
 	}
-	q.ring, q.head, q.tail = ring, 0, i
+	q.ring, q.stamps, q.head, q.tail = ring, stamps, 0, i
 	q.epoch++
 }
 
@@ -583,10 +627,15 @@ func (q *queue) exit() (last bool) {
 }
 
 // stats returns the worker goroutines not yet exited, the tasks in the list,
-// the workers started and not retired, and the counts of those retired.
-func (q *queue) stats() (live, queued int, workers []*worker, retired [3]uint64) {
+// the workers started and not retired, and the counts of those retired; with
+// timing, it adds the timing of those retired to s.
+func (q *queue) stats(s *Stats) (live, queued int, workers []*worker, retired [3]uint64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.timing && s != nil {
+		q.retiredTiming.wait.addTo(&s.QueueWait)
+		q.retiredTiming.run.addTo(&s.RunTime)
+	}
 	workers = make([]*worker, 0, q.started)
 	for _, w := range q.workers {
 		if w != nil {

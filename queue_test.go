@@ -95,7 +95,7 @@ func TestQueueHandsOverEveryTaskOnce(t *testing.T) {
 					for k := range each {
 						for q.tryPush(&numbered{n: j*each + k}) != pushed {
 							if time.Now().After(deadline) {
-								_, n, _, _ := q.stats()
+								_, n, _, _ := q.stats(nil)
 								t.Errorf("pusher %d stuck at task %d with %d queued", j, k, n)
 								return
 							}
@@ -128,7 +128,7 @@ func TestQueueHandsOverEveryTaskOnce(t *testing.T) {
 					require.Failf(t, "task not handed over once", "task %d came out %d times", n, c)
 				}
 			}
-			_, n, _, _ := q.stats()
+			_, n, _, _ := q.stats(nil)
 			assert.Zero(t, n)
 		})
 	}
@@ -147,7 +147,7 @@ func TestQueueRoomIsIdleWorkersUnstartedWorkersAndTheList(t *testing.T) {
 			}
 			assert.Equal(t, full, q.tryPush(&numbered{n: -1}), "workers %d, size %d: push beyond the room", workers, size)
 			assert.Len(t, started, workers, "a worker started for each of the first pushes")
-			live, n, _, _ := q.stats()
+			live, n, _, _ := q.stats(nil)
 			assert.Equal(t, workers, live)
 			assert.Equal(t, size, n)
 			if size > 0 {
@@ -171,7 +171,7 @@ func TestQueueRemoveFreesRoom(t *testing.T) {
 	require.True(t, q.remove(a))
 	assert.False(t, q.remove(a), "removed twice")
 	assert.Zero(t, a.pos, "a removed task's position")
-	_, n, _, _ := q.stats()
+	_, n, _, _ := q.stats(nil)
 	assert.Equal(t, 1, n)
 	assert.Equal(t, pushed, q.tryPush(&numbered{n: 3}))
 	assert.Equal(t, 2, q.pop().(*numbered).n)
@@ -325,7 +325,7 @@ func (m *queueModel) step(s string) {
 		mw.task = nil
 		tk := &numbered{n: len(m.tasks)}
 		m.tasks = append(m.tasks, tk)
-		next, r := m.q.swap(tk)
+		next, r := m.q.swap(mw.w, tk)
 		switch {
 		case r != pushed:
 			tk.done = true

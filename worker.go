@@ -48,6 +48,12 @@ type worker struct {
 	placeMu      sync.Mutex
 	freed        chan struct{} // guarded by placeMu
 
+	// timing, with WithTiming, counts the time of the tasks the worker
+	// takes from the queue; stamp is when the task it takes next entered
+	// the queue or was handed to it, written under the queue's mu.
+	timing *workerTiming
+	stamp  int64
+
 	// Tasks started here; those not yet succeeded, failed or panicked are
 	// running (more than one while a task helps another).
 	started   atomic.Uint64

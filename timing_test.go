@@ -1,0 +1,71 @@
+package futures_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/go-futures/futures"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// bucketOf returns the index of the bucket of h that holds d.
+func bucketOf(h futures.Histogram, d time.Duration) int {
+	for i := range h.Counts {
+		if d.Seconds() >= h.Buckets[i] && d.Seconds() < h.Buckets[i+1] {
+			return i
+		}
+	}
+	return -1
+}
+
+// With WithTiming, Stats reports how long tasks waited in the queue and how
+// long they ran, and keeps the counts of workers that exit idle.
+func TestTimingHistograms(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithTiming(), futures.WithKeepAlive(time.Second))
+		sleep := func(d time.Duration) func(context.Context) (int, error) {
+			return func(context.Context) (int, error) { time.Sleep(d); return 0, nil }
+		}
+		a := futures.Submit(gcBG, p, sleep(10*time.Millisecond))
+		time.Sleep(4 * time.Millisecond)
+		b := futures.Submit(gcBG, p, sleep(3*time.Millisecond)) // waits 6 ms behind a
+		_, _, err := futures.Wait(gcBG, []*futures.Future[int]{a, b}, futures.AllCompleted)
+		require.NoError(t, err)
+
+		check := func(s futures.Stats) {
+			t.Helper()
+			run, wait := s.RunTime, s.QueueWait
+			require.Len(t, run.Buckets, len(run.Counts)+1)
+			assert.Zero(t, run.Buckets[0])
+			assert.True(t, math.IsInf(run.Buckets[len(run.Buckets)-1], 1))
+			assert.Equal(t, uint64(2), run.Count)
+			assert.InDelta(t, 0.013, run.Sum, 1e-9, "the time run: 10 ms and 3 ms")
+			assert.Equal(t, uint64(1), run.Counts[bucketOf(run, 10*time.Millisecond)])
+			assert.Equal(t, uint64(1), run.Counts[bucketOf(run, 3*time.Millisecond)])
+			assert.Equal(t, uint64(2), wait.Count)
+			assert.InDelta(t, 0.006, wait.Sum, 1e-9, "the time waited: none, and 6 ms")
+			assert.Equal(t, uint64(1), wait.Counts[bucketOf(wait, 6*time.Millisecond)])
+			assert.Equal(t, uint64(1), wait.Counts[0])
+		}
+		check(p.Stats())
+		time.Sleep(3 * time.Second) // the worker exits idle
+		synctest.Wait()
+		require.Zero(t, p.Stats().Workers)
+		check(p.Stats())
+	})
+}
+
+// Without WithTiming, the histograms are empty.
+func TestTimingOffByDefault(t *testing.T) {
+	p := futures.NewTestPool(t, futures.WithWorkers(1))
+	_, err := futures.Submit(gcBG, p, func(context.Context) (int, error) { return 0, nil }).Result(gcBG)
+	require.NoError(t, err)
+	s := p.Stats()
+	assert.Zero(t, s.RunTime.Count)
+	assert.Nil(t, s.RunTime.Counts)
+	assert.Nil(t, s.QueueWait.Counts)
+}
