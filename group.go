@@ -510,19 +510,12 @@ func (g *Group) await(ctx context.Context, close bool) error {
 		}
 		var freed <-chan struct{}
 		if w != nil {
-			if t := g.p.queue.findOwned(g); t != nil {
-				r, err := help(ctx, c, w, t)
-				switch {
-				case err != nil:
-					return err
-				case r != placeLent:
-					continue
-				}
-				// Another goroutine with c runs a task in c's
-				// place: wait for it to give the place back too.
-				if freed = w.watchFor(c); freed == nil {
-					continue
-				}
+			var again bool
+			var err error
+			if freed, again, err = g.helpQueued(ctx, c, w); err != nil {
+				return err
+			} else if again {
+				continue
 			}
 		}
 		select {
@@ -535,6 +528,28 @@ func (g *Group) await(ctx context.Context, close bool) error {
 			w.unwatchPlace()
 		}
 	}
+}
+
+// helpQueued runs the oldest queued task of g, if there is one, in the place
+// of the task whose context is c, running on w, and waits for it or for ctx,
+// whose cause it returns as err. again says to look again at once: it ran
+// the task, or c's place came back meanwhile. Otherwise freed, if not nil,
+// is closed when another goroutine with c, which runs a task in c's place,
+// gives it back; the caller waits for that too, then calls w.unwatchPlace.
+func (g *Group) helpQueued(ctx context.Context, c *taskContext, w *worker) (freed <-chan struct{}, again bool, err error) {
+	t := g.p.queue.findOwned(g)
+	if t == nil {
+		return nil, false, nil
+	}
+	r, err := help(ctx, c, w, t)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case r != placeLent:
+		return nil, true, nil
+	}
+	freed = w.watchFor(c)
+	return freed, freed == nil, nil
 }
 
 // waitFor returns a channel that is closed when the count of tasks reaches

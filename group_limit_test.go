@@ -32,6 +32,19 @@ func glAdd(e grEntry, ctx context.Context, g *futures.Group, fn func(context.Con
 	return grOnGoroutine(func() { <-e.add(ctx, g, fn) })
 }
 
+// glEach runs body for every entry of grEntries that keep accepts (all if
+// keep is nil), each as a subtest in a synctest bubble of its own.
+func glEach(t *testing.T, keep func(grEntry) bool, body func(t *testing.T, e grEntry)) {
+	for _, e := range grEntries {
+		if keep != nil && !keep(e) {
+			continue
+		}
+		t.Run(e.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { body(t, e) })
+		})
+	}
+}
+
 // A gauge counts the tasks running at once and the most there were.
 type gauge struct {
 	running, peak, ran atomic.Int64
@@ -46,45 +59,48 @@ func (c *gauge) enter() {
 
 func (c *gauge) leave() { c.running.Add(-1) }
 
+// task is a task that c counts, and that returns at once.
+func (c *gauge) task(context.Context) error {
+	c.enter()
+	c.leave()
+	return nil
+}
+
 // At most n tasks of the group run at once, however they were added, on a
 // pool with more workers than that; a task that waits for a slot starts as
 // one is given up.
 func TestGroupLimitRuleBound(t *testing.T) {
 	const limit, tasks = 2, 8
-	for _, e := range grEntries {
-		t.Run(e.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				p := futures.NewTestPool(t, futures.WithWorkers(4), futures.WithQueueSize(16))
-				g, _ := futures.NewGroup(gcBG, p, futures.WithLimit(limit))
-				gate := make(chan struct{})
-				var c gauge
-				fn := func(context.Context) error {
-					c.enter()
-					defer c.leave()
-					<-gate
-					return nil
-				}
-				dones := make([]<-chan struct{}, tasks)
-				for i := range dones {
-					dones[i] = glAdd(e, gcBG, g, fn)
-				}
-				synctest.Wait()
-				assert.Equal(t, int64(limit), c.running.Load(), "tasks running while more wait")
-				close(gate)
-				for _, done := range dones {
-					<-done
-				}
-				require.NoError(t, g.Wait())
-				assert.LessOrEqual(t, c.peak.Load(), int64(limit), "tasks of the group running at once")
-				want := int64(tasks)
-				if glTry(e) {
-					// Refused at the limit: the first two only.
-					want = limit
-				}
-				assert.Equal(t, want, c.ran.Load(), "tasks run")
-			})
-		})
-	}
+	glEach(t, nil, func(t *testing.T, e grEntry) {
+		p := futures.NewTestPool(t, futures.WithWorkers(4), futures.WithQueueSize(16))
+		g, _ := futures.NewGroup(gcBG, p, futures.WithLimit(limit))
+		gate := make(chan struct{})
+		var c gauge
+		fn := func(context.Context) error {
+			c.enter()
+			defer c.leave()
+			<-gate
+			return nil
+		}
+		dones := make([]<-chan struct{}, tasks)
+		for i := range dones {
+			dones[i] = glAdd(e, gcBG, g, fn)
+		}
+		synctest.Wait()
+		assert.Equal(t, int64(limit), c.running.Load(), "tasks running while more wait")
+		close(gate)
+		for _, done := range dones {
+			<-done
+		}
+		require.NoError(t, g.Wait())
+		assert.LessOrEqual(t, c.peak.Load(), int64(limit), "tasks of the group running at once")
+		want := int64(tasks)
+		if glTry(e) {
+			// Refused at the limit: the first two only.
+			want = limit
+		}
+		assert.Equal(t, want, c.ran.Load(), "tasks run")
+	})
 }
 
 // Go never waits: beyond the limit the group holds its tasks, which take
@@ -145,54 +161,40 @@ func TestGroupLimitRuleTryRefusesAtTheLimit(t *testing.T) {
 // Submit, Map, MapSlice and Any wait for a slot until their ctx ends: the
 // task never runs, and that is no failure of the group.
 func TestGroupLimitRuleWaitEndsWithItsContext(t *testing.T) {
-	for _, e := range grEntries {
-		if !glWaits(e) {
-			continue
-		}
-		t.Run(e.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				p := futures.NewTestPool(t, futures.WithWorkers(2))
-				g, _ := futures.NewGroup(gcBG, p, futures.WithLimit(1))
-				gate := make(chan struct{})
-				g.Go(func(context.Context) error { <-gate; return nil })
-				ctx, cancel := context.WithCancel(gcBG)
-				var ran atomic.Bool
-				done := glAdd(e, ctx, g, func(context.Context) error { ran.Store(true); return nil })
-				assert.False(t, grReturnedBy(done), "returned while the group was at its limit")
-				cancel()
-				assert.True(t, grReturnedBy(done), "still waiting once its ctx ended")
-				close(gate)
-				require.NoError(t, g.Wait())
-				assert.False(t, ran.Load())
-			})
-		})
-	}
+	glEach(t, glWaits, func(t *testing.T, e grEntry) {
+		p := futures.NewTestPool(t, futures.WithWorkers(2))
+		g, _ := futures.NewGroup(gcBG, p, futures.WithLimit(1))
+		gate := make(chan struct{})
+		g.Go(func(context.Context) error { <-gate; return nil })
+		ctx, cancel := context.WithCancel(gcBG)
+		var ran atomic.Bool
+		done := glAdd(e, ctx, g, func(context.Context) error { ran.Store(true); return nil })
+		assert.False(t, grReturnedBy(done), "returned while the group was at its limit")
+		cancel()
+		assert.True(t, grReturnedBy(done), "still waiting once its ctx ended")
+		close(gate)
+		require.NoError(t, g.Wait())
+		assert.False(t, ran.Load())
+	})
 }
 
 // A submission waiting for a slot of a group that fails gives up: its task
 // never runs, and Wait returns the failure.
 func TestGroupLimitRuleWaitEndsWhenTheGroupFails(t *testing.T) {
 	boom := errors.New("boom")
-	for _, e := range grEntries {
-		if !glWaits(e) {
-			continue
-		}
-		t.Run(e.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				p := futures.NewTestPool(t, futures.WithWorkers(2))
-				g, _ := futures.NewGroup(gcBG, p, futures.WithLimit(1))
-				gate := make(chan struct{})
-				g.Go(func(context.Context) error { <-gate; return boom })
-				var ran atomic.Bool
-				done := glAdd(e, gcBG, g, func(context.Context) error { ran.Store(true); return nil })
-				assert.False(t, grReturnedBy(done))
-				close(gate)
-				<-done
-				assert.ErrorIs(t, g.Wait(), boom)
-				assert.False(t, ran.Load())
-			})
-		})
-	}
+	glEach(t, glWaits, func(t *testing.T, e grEntry) {
+		p := futures.NewTestPool(t, futures.WithWorkers(2))
+		g, _ := futures.NewGroup(gcBG, p, futures.WithLimit(1))
+		gate := make(chan struct{})
+		g.Go(func(context.Context) error { <-gate; return boom })
+		var ran atomic.Bool
+		done := glAdd(e, gcBG, g, func(context.Context) error { ran.Store(true); return nil })
+		assert.False(t, grReturnedBy(done))
+		close(gate)
+		<-done
+		assert.ErrorIs(t, g.Wait(), boom)
+		assert.False(t, ran.Load())
+	})
 }
 
 // Held tasks of a group that fails never run; with WithAllErrors they all
@@ -231,42 +233,34 @@ func TestGroupLimitRuleHeldTasksOfAFailedGroup(t *testing.T) {
 // the adder's place (Submit, Map, MapSlice, Any), or is held until the adder
 // completes (Go), or is refused (TryGo, TrySubmit).
 func TestGroupLimitRuleFromATaskOfTheGroup(t *testing.T) {
-	for _, e := range grEntries {
-		t.Run(e.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
-				g, _ := futures.NewGroup(gcBG, p, futures.WithLimit(1))
-				var c gauge
-				child := func(context.Context) error {
-					c.enter()
-					defer c.leave()
-					return nil
-				}
-				var inPlace atomic.Bool
-				g.Go(func(ctx context.Context) error {
-					c.enter()
-					defer c.leave()
-					<-e.add(ctx, g, child)
-					inPlace.Store(c.ran.Load() == 2)
-					return nil
-				})
-				require.NoError(t, g.Wait())
-				switch {
-				case glTry(e):
-					assert.Equal(t, int64(1), c.ran.Load(), "refused at the limit")
-				case e.name == "Go":
-					assert.Equal(t, int64(2), c.ran.Load())
-					assert.False(t, inPlace.Load(), "Go ran its task before returning")
-					assert.Equal(t, int64(1), c.peak.Load(), "tasks of the group running at once")
-				default:
-					assert.True(t, inPlace.Load(), "the child did not run in the adder's place")
-					// The adder waits while the child runs in
-					// its place: both count as one.
-					assert.Equal(t, int64(2), c.peak.Load(), "the adder, and the child in its place")
-				}
-			})
+	glEach(t, nil, func(t *testing.T, e grEntry) {
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		g, _ := futures.NewGroup(gcBG, p, futures.WithLimit(1))
+		var c gauge
+		child := c.task
+		var inPlace atomic.Bool
+		g.Go(func(ctx context.Context) error {
+			c.enter()
+			defer c.leave()
+			<-e.add(ctx, g, child)
+			inPlace.Store(c.ran.Load() == 2)
+			return nil
 		})
-	}
+		require.NoError(t, g.Wait())
+		switch {
+		case glTry(e):
+			assert.Equal(t, int64(1), c.ran.Load(), "refused at the limit")
+		case e.name == "Go":
+			assert.Equal(t, int64(2), c.ran.Load())
+			assert.False(t, inPlace.Load(), "Go ran its task before returning")
+			assert.Equal(t, int64(1), c.peak.Load(), "tasks of the group running at once")
+		default:
+			assert.True(t, inPlace.Load(), "the child did not run in the adder's place")
+			// The adder waits while the child runs in
+			// its place: both count as one.
+			assert.Equal(t, int64(2), c.peak.Load(), "the adder, and the child in its place")
+		}
+	})
 }
 
 // Tasks that each add the next to their own group limited to 1, on one
@@ -308,35 +302,24 @@ func TestGroupLimitRuleNesting(t *testing.T) {
 // context, never deadlocks the pool, nor takes the group past its limit: it
 // runs the group's queued tasks in its place while it waits.
 func TestGroupLimitRuleFromATaskOutsideTheGroup(t *testing.T) {
-	for _, e := range grEntries {
-		if !glWaits(e) {
-			continue
-		}
-		t.Run(e.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
-				g, _ := futures.NewGroup(gcBG, p, futures.WithLimit(1))
-				var c gauge
-				fn := func(context.Context) error {
-					c.enter()
-					defer c.leave()
-					return nil
-				}
-				f := futures.Submit(gcBG, p, func(ctx context.Context) (int, error) {
-					g.Go(fn) // takes the slot, and waits in the queue
-					for range 3 {
-						<-e.add(ctx, g, fn)
-					}
-					return 0, nil
-				})
-				_, err := f.Result(gcBG)
-				require.NoError(t, err)
-				require.NoError(t, g.Wait())
-				assert.Equal(t, int64(4), c.ran.Load())
-				assert.Equal(t, int64(1), c.peak.Load(), "tasks of the group running at once")
-			})
+	glEach(t, glWaits, func(t *testing.T, e grEntry) {
+		p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(0))
+		g, _ := futures.NewGroup(gcBG, p, futures.WithLimit(1))
+		var c gauge
+		fn := c.task
+		f := futures.Submit(gcBG, p, func(ctx context.Context) (int, error) {
+			g.Go(fn) // takes the slot, and waits in the queue
+			for range 3 {
+				<-e.add(ctx, g, fn)
+			}
+			return 0, nil
 		})
-	}
+		_, err := f.Result(gcBG)
+		require.NoError(t, err)
+		require.NoError(t, g.Wait())
+		assert.Equal(t, int64(4), c.ran.Load())
+		assert.Equal(t, int64(1), c.peak.Load(), "tasks of the group running at once")
+	})
 }
 
 // A task that waits for a task of its group, and so runs it in its place,
@@ -402,82 +385,71 @@ type glKey struct{}
 // values are those of the context it was given.
 func TestGroupRuleOneContext(t *testing.T) {
 	boom := errors.New("boom")
-	for _, e := range grEntries {
-		t.Run(e.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				p := futures.NewTestPool(t, futures.WithWorkers(2))
-				g, _ := futures.NewGroup(gcBG, p)
-				ctx := context.WithValue(gcBG, glKey{}, "v")
-				var cause error
-				var value any
-				started := make(chan struct{})
-				done := e.add(ctx, g, func(ctx context.Context) error {
-					value = ctx.Value(glKey{})
-					close(started)
-					<-ctx.Done()
-					cause = context.Cause(ctx)
-					return nil
-				})
-				<-started
-				g.Go(func(context.Context) error { return boom })
-				<-done
-				assert.ErrorIs(t, g.Wait(), boom)
-				assert.ErrorIs(t, cause, boom)
-				if e.ctx {
-					assert.Equal(t, "v", value)
-				}
-			})
+	glEach(t, nil, func(t *testing.T, e grEntry) {
+		p := futures.NewTestPool(t, futures.WithWorkers(2))
+		g, _ := futures.NewGroup(gcBG, p)
+		ctx := context.WithValue(gcBG, glKey{}, "v")
+		var cause error
+		var value any
+		started := make(chan struct{})
+		done := e.add(ctx, g, func(ctx context.Context) error {
+			value = ctx.Value(glKey{})
+			close(started)
+			<-ctx.Done()
+			cause = context.Cause(ctx)
+			return nil
 		})
-	}
+		<-started
+		g.Go(func(context.Context) error { return boom })
+		<-done
+		assert.ErrorIs(t, g.Wait(), boom)
+		assert.ErrorIs(t, cause, boom)
+		if e.ctx {
+			assert.Equal(t, "v", value)
+		}
+	})
 }
 
 // The same holds for the end of the group's parent context; and with
 // WithAllErrors, a failure leaves the tasks' contexts alone.
 func TestGroupRuleOneContextParentAndAllErrors(t *testing.T) {
 	boom := errors.New("boom")
-	for _, e := range grEntries {
-		if !e.ctx {
-			continue
-		}
-		t.Run(e.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				p := futures.NewTestPool(t, futures.WithWorkers(2))
-				parent, cancel := context.WithCancelCause(gcBG)
-				g, _ := futures.NewGroup(parent, p)
-				var cause error
-				started := make(chan struct{})
-				done := e.add(gcBG, g, func(ctx context.Context) error {
-					close(started)
-					<-ctx.Done()
-					cause = context.Cause(ctx)
-					return nil
-				})
-				<-started
-				cancel(boom)
-				<-done
-				assert.ErrorIs(t, g.Wait(), boom)
-				assert.ErrorIs(t, cause, boom)
-
-				g, _ = futures.NewGroup(gcBG, p, futures.WithAllErrors())
-				gate := make(chan struct{})
-				var err error
-				started = make(chan struct{})
-				done = e.add(gcBG, g, func(ctx context.Context) error {
-					close(started)
-					<-gate
-					err = ctx.Err()
-					return nil
-				})
-				<-started
-				g.Go(func(context.Context) error { return boom })
-				synctest.Wait()
-				close(gate)
-				<-done
-				assert.ErrorIs(t, g.Wait(), boom)
-				assert.NoError(t, err, "WithAllErrors: a failure ended a task's context")
-			})
+	glEach(t, func(e grEntry) bool { return e.ctx }, func(t *testing.T, e grEntry) {
+		p := futures.NewTestPool(t, futures.WithWorkers(2))
+		parent, cancel := context.WithCancelCause(gcBG)
+		g, _ := futures.NewGroup(parent, p)
+		var cause error
+		started := make(chan struct{})
+		done := e.add(gcBG, g, func(ctx context.Context) error {
+			close(started)
+			<-ctx.Done()
+			cause = context.Cause(ctx)
+			return nil
 		})
-	}
+		<-started
+		cancel(boom)
+		<-done
+		assert.ErrorIs(t, g.Wait(), boom)
+		assert.ErrorIs(t, cause, boom)
+
+		g, _ = futures.NewGroup(gcBG, p, futures.WithAllErrors())
+		gate := make(chan struct{})
+		var err error
+		started = make(chan struct{})
+		done = e.add(gcBG, g, func(ctx context.Context) error {
+			close(started)
+			<-gate
+			err = ctx.Err()
+			return nil
+		})
+		<-started
+		g.Go(func(context.Context) error { return boom })
+		synctest.Wait()
+		close(gate)
+		<-done
+		assert.ErrorIs(t, g.Wait(), boom)
+		assert.NoError(t, err, "WithAllErrors: a failure ended a task's context")
+	})
 }
 
 // The context of a task submitted with a context that does not derive from
@@ -507,7 +479,7 @@ func TestGroupLimitRuleWaitRunsHeldTasks(t *testing.T) {
 		_, err := futures.Submit(gcBG, p, func(ctx context.Context) (int, error) {
 			g, _ := futures.NewGroup(ctx, p, futures.WithLimit(1))
 			for range 5 {
-				g.Go(func(context.Context) error { c.enter(); c.leave(); return nil })
+				g.Go(c.task)
 			}
 			return 0, g.Wait()
 		}).Result(gcBG)

@@ -279,17 +279,12 @@ func (g *Group) enter(ctx context.Context, t task) enterResult {
 				continue
 			}
 		default:
-			if u := g.p.queue.findOwned(g); u != nil {
-				r, err := help(ctx, c, w, u)
-				switch {
-				case err != nil:
-					return enterGaveUp
-				case r != placeLent:
-					continue
-				}
-				if freed = w.watchFor(c); freed == nil {
-					continue
-				}
+			var again bool
+			var err error
+			if freed, again, err = g.helpQueued(ctx, c, w); err != nil {
+				return enterGaveUp
+			} else if again {
+				continue
 			}
 		}
 		select {

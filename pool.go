@@ -316,11 +316,12 @@ var testHookBroken func()
 func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 	p.submitted.Add(1)
 	traceSubmit(ctx, p)
-	if ctx.Err() != nil || t.group().stopped() != nil {
+	g := t.group()
+	if ctx.Err() != nil || g.stopped() != nil {
 		cancelDoomed(ctx, t)
 		return false
 	}
-	if g := t.group(); g != nil && g.lim != nil {
+	if g != nil && g.lim != nil {
 		switch g.enter(ctx, t) {
 		case ranInPlace:
 			return false
@@ -341,7 +342,7 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 			// A task of a group that fails meanwhile would not run:
 			// stop waiting then.
 			var stop <-chan struct{}
-			if g := t.group(); g != nil {
+			if g != nil {
 				stop = g.ctx.Done()
 			}
 			r = q.push(ctx, t, stop)
@@ -349,7 +350,7 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 	}
 	switch r {
 	case pushed:
-		t.group().queued()
+		g.queued()
 		return false
 	case refused:
 		t.abort(Finished, p.closedErr())
@@ -372,11 +373,11 @@ func (p *Pool) submit(ctx context.Context, t task) (wasRefused bool) {
 func (p *Pool) trySubmit(ctx context.Context, t task) error {
 	p.submitted.Add(1)
 	traceSubmit(ctx, p)
-	if ctx.Err() != nil || t.group().stopped() != nil {
+	g := t.group()
+	if ctx.Err() != nil || g.stopped() != nil {
 		cancelDoomed(ctx, t)
 		return nil
 	}
-	g := t.group()
 	if g != nil && g.lim != nil {
 		if !g.lim.take() {
 			return ErrQueueFull
@@ -394,7 +395,7 @@ func (p *Pool) trySubmit(ctx context.Context, t task) error {
 		abortStopped(t)
 		return nil
 	}
-	t.group().queued()
+	g.queued()
 	return nil
 }
 

@@ -3,6 +3,7 @@ package futures
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -35,8 +36,8 @@ type Histogram struct {
 	// Buckets[i] <= d < Buckets[i+1].
 	Counts []uint64
 	// Buckets are the bounds of the buckets in seconds, len(Counts)+1 of
-	// them: 0, then 2^i × 1.024 µs for i from 0, then +Inf. They are the
-	// same for every Histogram.
+	// them: 0, then 2^i × 1.024 µs for i from 0, then +Inf. They have the
+	// same values in every Histogram, each its own copy.
 	Buckets []float64
 	Count   uint64  // the number of durations, the sum of Counts
 	Sum     float64 // their sum, in seconds
@@ -75,7 +76,8 @@ func (h *histogramCounts) record(ns int64) {
 func (h *histogramCounts) addTo(hist *Histogram) {
 	if hist.Counts == nil {
 		hist.Counts = make([]uint64, timingBuckets)
-		hist.Buckets = histogramBuckets
+		// A copy: the caller may change it.
+		hist.Buckets = slices.Clone(histogramBuckets)
 	}
 	for i := range h.counts {
 		n := h.counts[i].Load()

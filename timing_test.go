@@ -3,6 +3,7 @@ package futures_test
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -68,4 +69,17 @@ func TestTimingOffByDefault(t *testing.T) {
 	assert.Zero(t, s.RunTime.Count)
 	assert.Nil(t, s.RunTime.Counts)
 	assert.Nil(t, s.QueueWait.Counts)
+}
+
+// A caller that changes the buckets of one Stats changes no other.
+func TestTimingBucketsAreTheCallers(t *testing.T) {
+	p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithTiming())
+	_, err := futures.Submit(gcBG, p, func(context.Context) (int, error) { return 0, nil }).Result(gcBG)
+	require.NoError(t, err)
+	s := p.Stats()
+	want := slices.Clone(s.RunTime.Buckets)
+	clear(s.RunTime.Buckets)
+	clear(s.QueueWait.Buckets)
+	assert.Equal(t, want, p.Stats().RunTime.Buckets)
+	assert.Equal(t, want, p.Stats().QueueWait.Buckets)
 }
