@@ -50,7 +50,7 @@ import (
 // the context given to [Submit], [Map] or [Any] if it derives from the
 // group's, which costs nothing; otherwise a context with its values and
 // deadline that also ends with the group's, and that ends as the task
-// completes, which costs a few allocations.
+// completes, which costs about seven allocations.
 //
 // A group made inside a task of its pool, with the task's context, is waited
 // for as [Future.Result] waits from a task: Wait runs the group's tasks still
