@@ -15,6 +15,10 @@
 #                  CPUS= (empty) skips it. Above the machine's cores the
 #                  processors are oversubscribed: that measures contention.
 #   SCALING_COUNT=3  rounds of the scaling run
+#   OBSERVE=1      also run the library's own benchmarks of what seeing
+#                  inside costs (BenchmarkTiming, BenchmarkWorkerComeback)
+#                  into results/observability.txt and RESULTS.md's
+#                  Observability section; OBSERVE=0 skips them
 #   SCALING_BENCH  its go test -bench pattern: the pool benchmarks of tiny
 #                  tasks (a closure each) and 2 µs tasks, 8 producers
 #
@@ -30,6 +34,7 @@ BENCH=${BENCH:-.}
 INTERLEAVE=${INTERLEAVE:-1}
 CPUS=${CPUS-1,2,4,8}
 SCALING_COUNT=${SCALING_COUNT:-3}
+OBSERVE=${OBSERVE:-1}
 SCALING_BENCH=${SCALING_BENCH:-'Pool/workload=(tiny-closure|cpu2us)/producers=8/impl=(futures|futures-group|pond|conc|errgroup|chanpool)$'}
 
 # Pinned: golang.org/x/perf has no tagged releases; this is its commit of
@@ -44,6 +49,8 @@ trap 'rm -rf "$tmp"' EXIT
 step "benchstat $BENCHSTAT_VERSION"
 GOBIN="$tmp/bin" go install "golang.org/x/perf/cmd/benchstat@$BENCHSTAT_VERSION"
 benchstat="$tmp/bin/benchstat"
+# The machine is described once in RESULTS.md, not above every table.
+bstat() { "$benchstat" "$@" | sed '/^\(goos\|goarch\|pkg\|cpu\): /d'; }
 
 mkdir -p results
 raw=results/raw.txt
@@ -97,6 +104,33 @@ if [[ -s $tmp/scaling.md ]]; then
 		cat "$tmp/scaling.md"
 	} >"$tmp/scaling-section.md"
 fi
+# What seeing inside costs, measured by the library's own benchmarks: the
+# same COUNT, interleaved as above.
+observability=results/observability.txt
+: >"$tmp/observability.md"
+if [[ $OBSERVE == 1 ]]; then
+	step "go test -c (the library)"
+	(cd .. && go test -c -o "$tmp/futures.test" .)
+	: >"$observability"
+	for ((round = 1; round <= COUNT; round++)); do
+		step "observability round $round of $COUNT"
+		"$tmp/futures.test" -test.run '^$' -test.bench '^Benchmark(Timing|WorkerComeback)$' \
+			-test.count=1 -test.benchtime="$BENCHTIME" -test.timeout=0 | tee -a "$observability"
+	done
+	{
+		printf '\n## Observability\n\n'
+		printf 'What seeing inside costs: %s rounds of the library'"'"'s own\n' "$COUNT"
+		printf '`go test -run '"'"'^$'"'"' -bench '"'"'^Benchmark(Timing|WorkerComeback)$'"'"' -benchtime=%s .`,\n' "$BENCHTIME"
+		printf 'raw results in `results/observability.txt`. `Timing`: tiny tasks on 2 workers,\n'
+		printf 'without and with `WithTiming()`; the difference is its cost a task, three readings of the\n'
+		printf 'clock among it. `WorkerComeback`: a task that finds its worker idle, and one that must start\n'
+		printf 'it again after the keep-alive retired it.\n\n```\n'
+		bstat -col /timing -filter '.name:Timing' "$observability"
+		printf '\n'
+		bstat -col /comeback -filter '.name:WorkerComeback' "$observability"
+		printf '```\n'
+	} >"$tmp/observability.md"
+fi
 elapsed=$(($(date +%s) - started))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -104,8 +138,6 @@ step "chart and tables"
 go run ./cmd/chart -in "$raw" -svg results/chart.svg -md "$tmp/tables.md"
 
 step "benchstat"
-# The machine is described once in RESULTS.md, not above every table.
-bstat() { "$benchstat" "$@" | sed '/^\(goos\|goarch\|pkg\|cpu\): /d'; }
 # One table per peer, beside impl=futures, so that each stays readable.
 impls=$(sed -n 's/^BenchmarkPool\/[^ ]*\/impl=\([^ ]*\)-[0-9]* .*/\1/p' "$raw" | awk '!seen[$0]++')
 {
@@ -201,6 +233,7 @@ Pivoted by implementation (\`-col /impl\`); \`~\` means the difference is within
 
 $(cat "$tmp/benchstat.md")
 $(cat "$tmp/scaling-section.md")
+$(cat "$tmp/observability.md")
 EOF
 } >RESULTS.md
 
