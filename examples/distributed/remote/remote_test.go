@@ -386,7 +386,8 @@ func TestStop(t *testing.T) {
 }
 
 // TestStopCancels stops a worker with a context already done: the handler
-// running sees its context done with that cause, and Stop returns it.
+// running sees its context done with that cause, and Stop returns it; the
+// handler's caller gets what it returned.
 func TestStopCancels(t *testing.T) {
 	t.Parallel()
 	url := startServer(t)
@@ -403,8 +404,7 @@ func TestStopCancels(t *testing.T) {
 	f := NewFunc[int, int](connect(t, url), "stop")
 	pool := newPool(t, 1)
 
-	callCtx, cancelCall := context.WithCancel(t.Context())
-	call := futures.Submit(callCtx, pool, func(ctx context.Context) (int, error) { return f.Call(ctx, 1) })
+	call := futures.Submit(t.Context(), pool, func(ctx context.Context) (int, error) { return f.Call(ctx, 1) })
 	<-started
 
 	errStop := errors.New("stop now")
@@ -413,10 +413,13 @@ func TestStopCancels(t *testing.T) {
 	assert.ErrorIs(t, w.Stop(stopCtx), errStop)
 	assert.ErrorIs(t, cause, errStop, "the handler's cause") // Stop waited for it
 
-	// The call gets no reply: its caller gives up.
-	cancelCall()
-	_, err = call.Result(t.Context())
-	assert.ErrorIs(t, err, context.Canceled)
+	// The handler had started, so its caller gets its error.
+	ctx, cancelWait := context.WithTimeout(t.Context(), guard)
+	defer cancelWait()
+	_, err = call.Result(ctx)
+	var re *Error
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "stop now", re.Text)
 }
 
 // makeRange returns the integers from 0 to n-1.
