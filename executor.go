@@ -38,8 +38,10 @@ type task interface {
 	// which the caller must then call; but if the task called
 	// runtime.Goexit, start completes it itself as the goroutine ends.
 	start(w *worker) bool
-	// publish completes a task that start ran, with its outcome.
-	publish()
+	// publish completes a task that start ran, with its outcome. w is
+	// the worker whose own loop publishes it, or nil: with w, the task's
+	// group may be told of it later, when w settles (see worker.owe).
+	publish(w *worker)
 	// abort completes a task that has not started and is not in the
 	// queue, with state s (Cancelled or Finished) and error err, and
 	// reports whether it did.

@@ -524,7 +524,7 @@ func (f *Future[T]) start(w *worker) bool {
 	return true
 }
 
-func (f *Future[T]) publish() { f.finish(Finished) }
+func (f *Future[T]) publish(on *worker) { f.finishOn(Finished, on) }
 
 // abort completes a pending future that is not in its pool's queue without
 // running it, with state s and error err, and reports whether it did.
@@ -559,7 +559,11 @@ func (f *Future[T]) drop(s State, err error, queued bool) bool {
 // finish completes f in state s with the outcome in f.val and f.err: it wakes
 // every waiter and runs the callbacks. The caller has exclusive right to
 // complete f.
-func (f *Future[T]) finish(s State) {
+func (f *Future[T]) finish(s State) { f.finishOn(s, nil) }
+
+// finishOn is finish for a future published by the loop of worker on, if on
+// is not nil, which may then tell the future's group later (see worker.owe).
+func (f *Future[T]) finishOn(s State, on *worker) {
 	f.body = nil // let the task's closure go
 	// The task's context ends before anyone sees the task complete.
 	f.releaseContext()
@@ -568,7 +572,7 @@ func (f *Future[T]) finish(s State) {
 		// Count f out of its group last, once its Done channel is closed
 		// and its callbacks have run, even if one calls runtime.Goexit:
 		// the group's Wait returns only then.
-		defer f.g.taskDone(f.err, s, f.flags.Load()&quiet != 0, f.g.lim != nil && f.setSlotted(false))
+		defer f.g.taskDone(f.err, s, f.flags.Load()&quiet != 0, f.g.lim != nil && f.setSlotted(false), on)
 	}
 
 	// Those who wait set watched, then read the state; finish stores the

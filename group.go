@@ -602,8 +602,11 @@ func (g *Group) add() bool {
 }
 
 // release counts a task out of the group.
-func (g *Group) release() {
-	s := g.state.Add(^uint64(0))
+func (g *Group) release() { g.releaseN(1) }
+
+// releaseN counts n tasks out of the group.
+func (g *Group) releaseN(n uint64) {
+	s := g.state.Add(-n)
 	if s&groupCount == 0 && s&groupWaiting != 0 {
 		g.wakeWaiters()
 	}
@@ -635,7 +638,10 @@ func (g *Group) stopped() error {
 // failure of the group, which taskDone records before the task's own, so
 // that the task's outcome, which may well come of that end, does not hide
 // it.
-func (g *Group) taskDone(err error, s State, quiet, slotted bool) {
+//
+// If w is not nil, the task is one that worker w ran and its loop
+// publishes: w counts it out of the group as it settles (see worker.owe).
+func (g *Group) taskDone(err error, s State, quiet, slotted bool, w *worker) {
 	if g.ctx.Err() != nil {
 		g.stop()
 	}
@@ -644,6 +650,10 @@ func (g *Group) taskDone(err error, s State, quiet, slotted bool) {
 	}
 	if slotted {
 		g.freeSlot()
+	}
+	if w != nil {
+		w.owe(g)
+		return
 	}
 	g.release()
 }
@@ -774,7 +784,7 @@ func (t *goTask) start(w *worker) bool {
 			w.failed.Add(1)
 			t.err = ErrGoexit
 			w.goexit(&t.ctx)
-			t.publish()
+			t.publish(nil)
 		}
 	}()
 	pe := catch(func() { t.err = t.fn(&t.ctx) })
@@ -791,7 +801,7 @@ func (t *goTask) start(w *worker) bool {
 	return true
 }
 
-func (t *goTask) publish() { t.complete(Finished) }
+func (t *goTask) publish(w *worker) { t.complete(Finished, w) }
 
 func (t *goTask) abort(s State, err error) bool {
 	if !t.state.CompareAndSwap(uint32(Pending), uint32(completing)) {
@@ -803,12 +813,12 @@ func (t *goTask) abort(s State, err error) bool {
 		t.g.p.rejected.Add(1)
 	}
 	t.err = err
-	t.complete(s)
+	t.complete(s, nil)
 	return true
 }
 
-func (t *goTask) complete(s State) {
+func (t *goTask) complete(s State, w *worker) {
 	t.fn = nil
 	t.state.Store(uint32(s))
-	t.g.taskDone(t.err, s, false, t.g.lim != nil && t.setSlotted(false))
+	t.g.taskDone(t.err, s, false, t.g.lim != nil && t.setSlotted(false), w)
 }

@@ -500,3 +500,43 @@ func TestGroupRuleParentDoneBeforeAdd(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupRuleCountedOutBeforeTheWorkerMovesOn runs, on a pool of one worker,
+// a task of a group and, queued behind it, a task of the pool that waits for
+// the group: the worker goes from the one to the other, and Wait sees the
+// first complete, however it was added.
+func TestGroupRuleCountedOutBeforeTheWorkerMovesOn(t *testing.T) {
+	for _, e := range grEntries {
+		t.Run(e.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(16))
+				g, _ := futures.NewGroup(gcBG, p)
+				gate := make(chan struct{})
+				started := make(chan struct{})
+				done := e.add(gcBG, g, func(context.Context) error { close(started); <-gate; return nil })
+				<-started
+				waiter := futures.Submit(gcBG, p, func(context.Context) (int, error) { return 0, g.Wait() })
+				close(gate)
+				_, err := waiter.Result(gcBG)
+				assert.NoError(t, err)
+				<-done
+			})
+		})
+	}
+}
+
+// TestGroupCountedOutWhenACallbackEndsTheWorker ends the goroutine of the
+// worker that runs a task of a group from an OnDone callback of its future,
+// with runtime.Goexit: the goroutine that takes over counts the task out of
+// the group, and Wait returns.
+func TestGroupCountedOutWhenACallbackEndsTheWorker(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := futures.NewTestPool(t, futures.WithWorkers(1))
+		g, _ := futures.NewGroup(gcBG, p)
+		gate := make(chan struct{})
+		f := futures.Submit(gcBG, g, func(context.Context) (int, error) { <-gate; return 1, nil })
+		f.OnDone(func(*futures.Future[int]) { runtime.Goexit() })
+		close(gate)
+		assert.NoError(t, g.Wait())
+	})
+}

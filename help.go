@@ -94,7 +94,7 @@ func runLent(ctx context.Context, w *worker, c *taskContext, t task) error {
 		publish := w.release(tc, c, t, startTask(w, t))
 		normal = true
 		if publish {
-			t.publish()
+			t.publish(nil)
 		}
 	}()
 	if ctx.Done() == nil {

@@ -193,6 +193,10 @@ func (p *Pool) work(w *worker, t task) {
 func (p *Pool) serve(w *worker, t task) {
 	q := p.queue
 	if t == nil {
+		// This goroutine replaces one that a task or a callback ended
+		// with runtime.Goexit, perhaps owing counts: settle before
+		// waiting.
+		w.settle()
 		t = w.resume()
 	}
 	for t != nil {
@@ -237,8 +241,11 @@ func (p *Pool) serve(w *worker, t task) {
 			// or wait as the idle worker it is, and not ask the queue
 			// again, which would lose next or list w idle twice.
 			w.then, w.idle = next, idle
-			t.publish()
+			t.publish(w)
 			w.then, w.idle = nil, false
+		}
+		if w.owedN > 0 && (next == nil || next.group() != w.owed) {
+			w.settle()
 		}
 		// Hold on to no task while waiting: its future may hold a
 		// large result that no one else wants.

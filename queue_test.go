@@ -46,7 +46,7 @@ func (t *numbered) start(*worker) bool {
 	t.done = true
 	return true
 }
-func (t *numbered) publish() {}
+func (t *numbered) publish(*worker) {}
 func (t *numbered) abort(State, error) bool {
 	if t.done {
 		return false

@@ -54,6 +54,11 @@ type worker struct {
 	timing *workerTiming
 	stamp  int64
 
+	// owed is a group that the worker has yet to count owedN of its tasks
+	// out of (see owe). Only the worker's goroutine uses them.
+	owed  *Group
+	owedN uint64
+
 	// Tasks started here; those not yet succeeded, failed or panicked are
 	// running (more than one while a task helps another).
 	started   atomic.Uint64
@@ -156,7 +161,7 @@ func (w *worker) release(c, prev *taskContext, t task, ran bool) (publish bool) 
 		return ran
 	}
 	if ran {
-		t.publish()
+		t.publish(nil)
 	}
 	for c.lent.Load() != nil {
 		if back := w.watchFor(c); back != nil {
@@ -221,4 +226,35 @@ func (w *worker) notifyFreed() {
 		w.freed = nil
 	}
 	w.placeMu.Unlock()
+}
+
+// owe records that a task of g, which w ran and has published, is to be
+// counted out of g: not now, but when w settles, which it does before it runs
+// a task of another group or of none, waits for a task, or exits. So a worker
+// that runs the tasks of one group in a row writes the group's count once for
+// all of them, not once each, and the submitter, who adds to the count, finds
+// it where it left it.
+//
+// Nothing waits for the count of a group but Wait and Shutdown, which wait
+// for it to reach zero. While w runs a task of g, that task keeps the count
+// above zero itself; before w runs anything else, or waits, it settles. So
+// the count reaches zero no later than it would have. A task run in another
+// task's place (help.go) is counted out at once: its goroutine may well be
+// one that waits for the group.
+func (w *worker) owe(g *Group) {
+	if w.owed != g {
+		w.settle()
+		w.owed = g
+	}
+	w.owedN++
+}
+
+// settle counts out of its group the tasks w owes it.
+func (w *worker) settle() {
+	if w.owedN == 0 {
+		return
+	}
+	g, n := w.owed, w.owedN
+	w.owed, w.owedN = nil, 0
+	g.releaseN(n)
 }
