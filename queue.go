@@ -47,15 +47,25 @@ import (
 // and each moves mu's cache line, and the ring's slot, from the core that
 // last held them; the pool's submitted count is one more line that every
 // submitter writes; the future's own line goes from submitter to worker to
-// whoever waits, which no design avoids. A group's task also adds to and
-// takes from the group's count, a line that its submitter and its worker
-// share. Everything else a worker writes (its counts, its state) is its
-// own. So every task crosses mu twice, whatever the cores: at a few dozen
-// nanoseconds of work under mu and 40 to 150 ns to move its line between
-// cores (more across sockets), the queue cannot pass about 3 to 8 million
-// tasks a second, on 16 cores as on 64, and contention pushes it lower as
-// cores spin for mu. On 2 cores it runs tiny tasks at about 3 million a
-// second (benchmarks/, tiny-closure): already most of that ceiling.
+// whoever waits, which no design avoids. A group's task also adds to the
+// group's count, a line that its submitter writes and its worker writes once
+// for a run of the group's tasks (see worker.owe). Everything else a worker
+// writes (its counts, its state) is its own. So every task crosses mu twice,
+// whatever the cores: at a few dozen nanoseconds of work under mu and 40 to
+// 150 ns to move its line between cores (more across sockets), the queue
+// cannot pass about 3 to 8 million tasks a second, on 16 cores as on 64, and
+// contention pushes it lower as cores spin for mu. On 2 cores it runs tiny
+// tasks at about 3 million a second (benchmarks/, tiny-closure): already
+// most of that ceiling.
+//
+// On 2 cores, the lock is not what to take away. Measured against this
+// queue in the same runs (benchmarks/, tiny tasks, 6 to 8 interleaved
+// rounds): a lock for submitters and another for workers, with atomic head
+// and tail, was 5 to 24% slower; a lock-free ring in front of the list
+// (Vyukov's, a sequence number per slot) was no faster, as the cost of the
+// lock's line moved to the ring's head and slots, though alone, outside a
+// pool, that ring takes a task for 40% less than a locked one. What costs
+// is the lines each task moves between cores, whatever guards them.
 type queue struct {
 	mu sync.Mutex // guards every field below but the channels
 
