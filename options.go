@@ -86,7 +86,7 @@ func WithQueueSize(n int) Option {
 // call for it; the initializer ([WithInitializer]) runs again as it starts.
 // Workers that keep getting tasks never exit, so a steady load pays nothing.
 // With d <= 0 idle workers stay until shutdown. The default is 10 seconds:
-// a worker that comes back costs about 12 µs more than one found idle, plus
+// a worker that comes back costs about 10 µs more than one found idle, plus
 // its initializer, which at that pace costs at most a small fraction of a
 // worker's time (a 100 ms initializer, 1%); and a burst of work gives back
 // its workers' memory within 20 seconds.

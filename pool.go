@@ -558,28 +558,13 @@ func (p *Pool) Stats() Stats {
 		return Stats{}
 	}
 	var s Stats
-	live, queued, workers, retired := p.queue.stats(&s)
-	s.Workers, s.Queued = live, queued
+	workers := p.queue.stats(&s)
 	s.Submitted = p.submitted.Load()
-	s.Succeeded, s.Failed, s.Panicked = retired[0], retired[1], retired[2]
 	s.Cancelled = p.cancelled.Load()
 	s.Rejected = p.rejected.Load()
 	s.CallbackPanics = p.callbackPanics.Load()
 	for _, w := range workers {
-		if w.timing != nil {
-			w.timing.wait.addTo(&s.QueueWait)
-			w.timing.run.addTo(&s.RunTime)
-		}
-	}
-	for _, w := range workers {
-		succeeded, failed, panicked := w.succeeded.Load(), w.failed.Load(), w.panicked.Load()
-		// Read after the others, started is at least their sum.
-		if w.started.Load() > succeeded+failed+panicked {
-			s.Busy++
-		}
-		s.Succeeded += succeeded
-		s.Failed += failed
-		s.Panicked += panicked
+		w.report(&s)
 	}
 	return s
 }

@@ -636,21 +636,23 @@ func (q *queue) exit() (last bool) {
 	return q.closed && q.live == 0
 }
 
-// stats returns the worker goroutines not yet exited, the tasks in the list,
-// the workers started and not retired, and the counts of those retired; with
-// timing, it adds the timing of those retired to s.
-func (q *queue) stats(s *Stats) (live, queued int, workers []*worker, retired [3]uint64) {
+// stats sets in s what the queue knows: the worker goroutines not yet
+// exited, the tasks in the list, and the counts and timing of the workers
+// retired. It returns the workers started and not retired, for the caller to
+// add theirs (worker.report).
+func (q *queue) stats(s *Stats) []*worker {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.timing && s != nil {
-		q.retiredTiming.wait.addTo(&s.QueueWait)
-		q.retiredTiming.run.addTo(&s.RunTime)
+	s.Workers, s.Queued = q.live, q.n
+	s.Succeeded, s.Failed, s.Panicked = q.retired.succeeded, q.retired.failed, q.retired.panicked
+	if q.timing {
+		q.retiredTiming.report(s)
 	}
-	workers = make([]*worker, 0, q.started)
+	workers := make([]*worker, 0, q.started)
 	for _, w := range q.workers {
 		if w != nil {
 			workers = append(workers, w)
 		}
 	}
-	return q.live, q.n, workers, [3]uint64{q.retired.succeeded, q.retired.failed, q.retired.panicked}
+	return workers
 }

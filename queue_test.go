@@ -95,7 +95,7 @@ func TestQueueHandsOverEveryTaskOnce(t *testing.T) {
 					for k := range each {
 						for q.tryPush(&numbered{n: j*each + k}) != pushed {
 							if time.Now().After(deadline) {
-								_, n, _, _ := q.stats(nil)
+								n := q.queued()
 								t.Errorf("pusher %d stuck at task %d with %d queued", j, k, n)
 								return
 							}
@@ -128,7 +128,7 @@ func TestQueueHandsOverEveryTaskOnce(t *testing.T) {
 					require.Failf(t, "task not handed over once", "task %d came out %d times", n, c)
 				}
 			}
-			_, n, _, _ := q.stats(nil)
+			n := q.queued()
 			assert.Zero(t, n)
 		})
 	}
@@ -147,7 +147,7 @@ func TestQueueRoomIsIdleWorkersUnstartedWorkersAndTheList(t *testing.T) {
 			}
 			assert.Equal(t, full, q.tryPush(&numbered{n: -1}), "workers %d, size %d: push beyond the room", workers, size)
 			assert.Len(t, started, workers, "a worker started for each of the first pushes")
-			live, n, _, _ := q.stats(nil)
+			live, n := q.liveAndQueued()
 			assert.Equal(t, workers, live)
 			assert.Equal(t, size, n)
 			if size > 0 {
@@ -171,7 +171,7 @@ func TestQueueRemoveFreesRoom(t *testing.T) {
 	require.True(t, q.remove(a))
 	assert.False(t, q.remove(a), "removed twice")
 	assert.Zero(t, a.pos, "a removed task's position")
-	_, n, _, _ := q.stats(nil)
+	n := q.queued()
 	assert.Equal(t, 1, n)
 	assert.Equal(t, pushed, q.tryPush(&numbered{n: 3}))
 	assert.Equal(t, 2, q.pop().(*numbered).n)
@@ -681,4 +681,19 @@ func TestQueueReapRetiresOnlyWorkersIdleAllAlong(t *testing.T) {
 	m.step("close")
 	m.step("park 2")
 	assert.Empty(t, m.final())
+}
+
+// queued returns the tasks in the list.
+func (q *queue) queued() int {
+	var s Stats
+	q.stats(&s)
+	return s.Queued
+}
+
+// liveAndQueued returns the worker goroutines not yet exited and the tasks in
+// the list.
+func (q *queue) liveAndQueued() (live, queued int) {
+	var s Stats
+	q.stats(&s)
+	return s.Workers, s.Queued
 }

@@ -92,6 +92,12 @@ type workerTiming struct {
 	wait, run histogramCounts
 }
 
+// report adds the counts of t to the histograms of s.
+func (t *workerTiming) report(s *Stats) {
+	t.wait.addTo(&s.QueueWait)
+	t.run.addTo(&s.RunTime)
+}
+
 // addTo adds the counts of t to sum.
 func (t *workerTiming) addTo(sum *workerTiming) {
 	t.wait.addCounts(&sum.wait)

@@ -258,3 +258,19 @@ func (w *worker) settle() {
 	w.owed, w.owedN = nil, 0
 	g.releaseN(n)
 }
+
+// report adds w's counts, and its timing if it has any, to s, and counts w
+// busy if it runs a task.
+func (w *worker) report(s *Stats) {
+	succeeded, failed, panicked := w.succeeded.Load(), w.failed.Load(), w.panicked.Load()
+	// Read after the others, started is at least their sum.
+	if w.started.Load() > succeeded+failed+panicked {
+		s.Busy++
+	}
+	s.Succeeded += succeeded
+	s.Failed += failed
+	s.Panicked += panicked
+	if w.timing != nil {
+		w.timing.report(s)
+	}
+}
