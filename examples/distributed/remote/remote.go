@@ -42,6 +42,10 @@ const (
 // up: its context was done before the reply arrived.
 var ErrCallerGone = errors.New("remote: the caller gave up")
 
+// errNilArgument is the error of Serve, and of Call, given a nil connection,
+// pool, function or context.
+var errNilArgument = errors.New("remote: nil connection, pool, function or context")
+
 // An Error is the error that a function returned on a worker, as its caller
 // sees it: only its text crosses the network.
 type Error struct {
@@ -84,12 +88,17 @@ func NewFunc[In, Out any](nc *nats.Conn, subject string) *Func[In, Out] {
 // worker after the call and cannot be missed; but it is not awaited, so the
 // handler may still be running when Call returns.
 //
+// A nil Func, one made with a nil connection, or a nil ctx is an error.
+//
 // Call has the shape of Map's function, and of a task once given in:
 //
 //	futures.Map(ctx, pool, inputs, f.Call)
 //	futures.Submit(ctx, pool, func(ctx context.Context) (Out, error) { return f.Call(ctx, in) })
 func (f *Func[In, Out]) Call(ctx context.Context, in In) (Out, error) {
 	var zero Out
+	if f == nil || f.nc == nil || ctx == nil {
+		return zero, errNilArgument
+	}
 	if ctx.Err() != nil {
 		return zero, context.Cause(ctx)
 	}

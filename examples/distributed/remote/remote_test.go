@@ -430,3 +430,27 @@ func makeRange(n int) []int {
 	}
 	return s
 }
+
+// TestNilArguments checks that Serve and Call refuse what they cannot use,
+// with an error rather than a panic.
+func TestNilArguments(t *testing.T) {
+	t.Parallel()
+	url := startServer(t)
+	nc := connect(t, url)
+	pool := newPool(t, 1)
+	_, err := Serve[int, int](nil, pool, "s", "q", square)
+	assert.ErrorIs(t, err, errNilArgument)
+	_, err = Serve[int, int](nc, nil, "s", "q", square)
+	assert.ErrorIs(t, err, errNilArgument)
+	_, err = Serve[int, int](nc, pool, "s", "q", nil)
+	assert.ErrorIs(t, err, errNilArgument)
+
+	var nilFunc *Func[int, int]
+	_, err = nilFunc.Call(t.Context(), 1)
+	assert.ErrorIs(t, err, errNilArgument)
+	_, err = NewFunc[int, int](nil, "s").Call(t.Context(), 1)
+	assert.ErrorIs(t, err, errNilArgument)
+	//lint:ignore SA1012 a nil ctx is what this checks
+	_, err = NewFunc[int, int](nc, "s").Call(nil, 1)
+	assert.ErrorIs(t, err, errNilArgument)
+}

@@ -62,8 +62,12 @@ type call struct {
 // The argument is decoded from JSON into an In, the result encoded to JSON.
 // An error that fn returns, and a panic it raises, reach the caller as the
 // text of an *Error. A handler whose caller gives up sees its context done
-// with ErrCallerGone as the cause, and its result is dropped.
+// with ErrCallerGone as the cause, and its result is dropped. A nil nc, pool
+// or fn is an error.
 func Serve[In, Out any](nc *nats.Conn, pool *futures.Pool, subject, queue string, fn func(context.Context, In) (Out, error)) (*Worker, error) {
+	if nc == nil || pool == nil || fn == nil {
+		return nil, errNilArgument
+	}
 	handle := func(ctx context.Context, data []byte) (_ []byte, err error) {
 		var in In
 		if err := json.Unmarshal(data, &in); err != nil {
