@@ -2,7 +2,6 @@ package futures
 
 import (
 	"context"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,9 +100,9 @@ func TestAsCompletedStartsNoGoroutine(t *testing.T) {
 	for i := range 10 {
 		fs = append(fs, gated(t, p, i, gate))
 	}
-	before := runtime.NumGoroutine()
+	before := goroutines()
 	ch := AsCompleted(fs...)
-	assert.Equal(t, before, runtime.NumGoroutine())
+	assert.Equal(t, before, goroutines())
 	close(gate)
 	<-ch // stop reading early: goleak checks nothing is left behind
 }

@@ -8,6 +8,7 @@ var (
 	HoldWorker       = holdWorker
 	Collected        = collected
 	RequireCollected = requireCollected
+	Goroutines       = goroutines
 )
 
 type Payload = payload

@@ -705,7 +705,7 @@ func TestGroupStartsNoGoroutine(t *testing.T) {
 	const n = 1000
 	var before, after int
 	_, err := Submit(context.Background(), p, func(ctx context.Context) (int, error) {
-		before = runtime.NumGoroutine()
+		before = goroutines()
 		deadline, cancel := context.WithTimeout(ctx, time.Hour)
 		defer cancel()
 		gs := make([]*Group, 0, 3*n)
@@ -718,7 +718,7 @@ func TestGroupStartsNoGoroutine(t *testing.T) {
 			g3, _ := NewGroup(gctx, g1)
 			gs = append(gs, g1, g2, g3)
 		}
-		after = runtime.NumGoroutine()
+		after = goroutines()
 		for _, g := range gs {
 			if err := g.Wait(); err != nil {
 				return 0, err

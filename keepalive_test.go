@@ -21,7 +21,7 @@ func TestKeepAliveIdleWorkersExit(t *testing.T) {
 		var inits atomic.Int64
 		p := futures.NewTestPool(t, futures.WithWorkers(workers), futures.WithKeepAlive(time.Second),
 			futures.WithInitializer(func(context.Context) error { inits.Add(1); return nil }))
-		baseline := runtime.NumGoroutine()
+		baseline := futures.Goroutines()
 		fs := make([]*futures.Future[int], workers)
 		for i := range fs {
 			fs[i] = futures.Submit(gcBG, p, func(context.Context) (int, error) {
@@ -33,6 +33,7 @@ func TestKeepAliveIdleWorkersExit(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, workers, p.Stats().Workers)
 		assert.Equal(t, int64(workers), inits.Load())
+		assert.Equal(t, baseline+workers, futures.Goroutines(), "worker goroutines during the burst")
 
 		time.Sleep(900 * time.Millisecond) // idle for less than a keep-alive: all stay
 		synctest.Wait()
@@ -41,7 +42,7 @@ func TestKeepAliveIdleWorkersExit(t *testing.T) {
 		synctest.Wait()
 		s := p.Stats()
 		assert.Zero(t, s.Workers, "workers left")
-		assert.LessOrEqual(t, runtime.NumGoroutine(), baseline, "goroutines left")
+		assert.LessOrEqual(t, futures.Goroutines(), baseline, "worker goroutines left")
 		assert.Equal(t, uint64(workers), s.Succeeded, "the counts of the workers that exited")
 
 		index := -1
@@ -96,7 +97,7 @@ func TestKeepAliveGivesBackABurstsMemory(t *testing.T) {
 		runtime.ReadMemStats(&m)
 		return m.StackInuse
 	}
-	goroutines, before := runtime.NumGoroutine(), stacks()
+	goroutines, before := futures.Goroutines(), stacks()
 
 	gate := make(chan struct{})
 	fs := make([]*futures.Future[int], workers)
@@ -116,10 +117,10 @@ func TestKeepAliveGivesBackABurstsMemory(t *testing.T) {
 		time.Sleep(keepAlive)
 	}
 	require.Zero(t, p.Stats().Workers, "workers left")
-	for runtime.NumGoroutine() > goroutines && time.Now().Before(deadline) {
+	for futures.Goroutines() > goroutines && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "goroutines left")
+	assert.LessOrEqual(t, futures.Goroutines(), goroutines, "worker goroutines left")
 	after := stacks()
 	t.Logf("stacks: %d KiB before, %d KiB with %d workers, %d KiB after", before>>10, during>>10, workers, after>>10)
 	// The runtime keeps the stacks of a few exited goroutines per P for

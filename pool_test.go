@@ -700,3 +700,28 @@ func TestWorkerIndex(t *testing.T) {
 	_, ok = WorkerIndex(nil)
 	assert.False(t, ok)
 }
+
+// goroutines counts the goroutines that this package started, directly or
+// through the context package: the workers, and any other it would start by
+// mistake. runtime.NumGoroutine counts more: the runtime and the testing
+// package start goroutines of their own, and a cleanup running counts as
+// one, at times no test controls.
+func goroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for g := range bytes.SplitSeq(buf, []byte("\n\n")) {
+		if bytes.Contains(g, []byte("\ncreated by github.com/go-futures/futures.")) ||
+			bytes.Contains(g, []byte("\ncreated by context.")) {
+			count++
+		}
+	}
+	return count
+}

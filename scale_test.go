@@ -38,7 +38,7 @@ func TestNewStartsNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			goroutines := runtime.NumGoroutine()
+			before := goroutines()
 			var p *Pool
 			bytes := allocated(func() {
 				var err error
@@ -49,7 +49,7 @@ func TestNewStartsNothing(t *testing.T) {
 			assert.Less(t, bytes, uint64(64<<10), "New allocated %d bytes", bytes)
 			// At most: a worker of an earlier pool may still be ending,
 			// as Close returns once every worker has signalled its exit.
-			assert.LessOrEqual(t, runtime.NumGoroutine(), goroutines, "New started goroutines")
+			assert.LessOrEqual(t, goroutines(), before, "New started goroutines")
 			assert.Zero(t, p.Stats().Workers)
 
 			v, err := Submit(context.Background(), p, trivial).Result(context.Background())

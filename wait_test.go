@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -35,7 +34,7 @@ func TestWaitLeavesNoGoroutine(t *testing.T) {
 		gates := []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}
 		fs := []*Future[int]{gated(t, p, 0, gates[0]), gated(t, p, 1, gates[1]), gated(t, p, 2, gates[2])}
 		synctest.Wait() // every task has started
-		before := runtime.NumGoroutine()
+		before := goroutines()
 		go func() {
 			time.Sleep(time.Second) // after Wait has blocked
 			close(gates[1])
@@ -44,7 +43,7 @@ func TestWaitLeavesNoGoroutine(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []*Future[int]{fs[0], fs[2]}, pending)
 		synctest.Wait() // the goroutine above has exited
-		assert.Equal(t, before, runtime.NumGoroutine())
+		assert.Equal(t, before, goroutines())
 		close(gates[0])
 		close(gates[2])
 	})
