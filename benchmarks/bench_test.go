@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alitto/pond/v2"
 	"github.com/go-futures/futures"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -291,4 +292,90 @@ func implNamed(name string) poolImpl {
 		}
 	}
 	panic("benchmarks: no implementation named " + name)
+}
+
+// BenchmarkHeap asks how much of a pool's cost a task is its allocations'
+// toll on the garbage collector, which depends on the program's heap rather
+// than on the pool. It runs batches of 1000 tiny tasks, each a closure of
+// its own, from one producer on 2 workers: with futures' Submit, with a
+// group's Go, with pond's Go, and with pond's Go carrying a record per task
+// that its worker writes, of 96 bytes (the size of a group's task) and of 160
+// (a future's): the allocation that futures' API needs, on pond's queue.
+// Each runs in a heap as the benchmark leaves it, a few MiB live, so that a
+// collection comes every few MiB allocated (heap=small), and beside 256 MiB
+// live, as in a long-running program, where collections are rare
+// (heap=large). Where pond with a record is level with futures in the large
+// heap, the pool adds nothing to the allocation its API forces; where it is
+// not, the difference is the pool's own.
+func BenchmarkHeap(b *testing.B) {
+	const workers, batch = 2, 1000
+	type record96 struct {
+		p [7]*uint64
+		x [5]uint64
+	}
+	type record160 struct {
+		p [11]*uint64
+		x [9]uint64
+	}
+	pondRecord := func(task func(x uint64, wg *sync.WaitGroup) func()) func(int) (runner, error) {
+		return func(workers int) (runner, error) {
+			return &pondRecordRunner{pondRunner{p: pond.NewPool(workers)}, task}, nil
+		}
+	}
+	impls := []poolImpl{
+		implNamed("futures"),
+		implNamed("futures-group"),
+		implNamed("pond"),
+		{name: "pond+record96", open: pondRecord(func(x uint64, wg *sync.WaitGroup) func() {
+			r := new(record96)
+			return func() { r.x[0] = tiny(x); consume(r.x[0]); wg.Done() }
+		})},
+		{name: "pond+record160", open: pondRecord(func(x uint64, wg *sync.WaitGroup) func() {
+			r := new(record160)
+			return func() { r.x[0] = tiny(x); consume(r.x[0]); wg.Done() }
+		})},
+	}
+	for _, heap := range []struct {
+		name string
+		live int
+	}{{"small", 0}, {"large", 256 << 20}} {
+		for _, im := range impls {
+			b.Run(fmt.Sprintf("heap=%s/impl=%s", heap.name, im.name), func(b *testing.B) {
+				// No pointers in it: the collector never scans it, but
+				// counts it in the live heap that paces collections.
+				ballast := make([]byte, heap.live)
+				r, err := im.open(workers)
+				if err != nil {
+					b.Fatal(err)
+				}
+				measure(b, batch, "task", func() { r.run(batch, 1, tiny, true) })
+				if err := r.close(); err != nil {
+					b.Fatal(err)
+				}
+				runtime.KeepAlive(ballast)
+			})
+		}
+	}
+}
+
+// pondRecordRunner is pond's Go with tasks of tiny that each carry a record,
+// made by task, which also counts the task down on wg when it has run.
+type pondRecordRunner struct {
+	pondRunner
+	task func(x uint64, wg *sync.WaitGroup) func()
+}
+
+func (r *pondRecordRunner) run(n, producers int, _ func(uint64) uint64, _ bool) uint64 {
+	var wg sync.WaitGroup
+	wg.Add(n)
+	spread(n, producers, func(lo, hi int) uint64 {
+		for i := lo; i < hi; i++ {
+			if err := r.p.Go(r.task(uint64(i), &wg)); err != nil {
+				panic(err)
+			}
+		}
+		return 0
+	})
+	wg.Wait()
+	return 0
 }

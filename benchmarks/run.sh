@@ -153,6 +153,11 @@ impls=$(sed -n 's/^BenchmarkPool\/[^ ]*\/impl=\([^ ]*\)-[0-9]* .*/\1/p' "$raw" |
 	printf '### futures-group vs pond, errgroup, conc and futures\n\n```\n'
 	bstat -col '/impl@(futures-group pond errgroup conc futures)' -filter '.name:Pool .unit:ns/task' "$raw"
 	printf '```\n\n'
+	# A pool's cost beside its allocations' toll on the collector:
+	# futures against pond carrying a record the size of its task.
+	printf '### Heap: futures vs pond carrying a record as large as its task\n\n```\n'
+	bstat -col /impl -filter '.name:Heap .unit:ns/task' "$raw"
+	printf '```\n\n'
 	printf '### Map (ns/item)\n\n```\n'
 	bstat -col /impl -filter '.name:Map .unit:ns/item' "$raw"
 	printf '```\n\n### MapMemory, SleepBound and the workloads alone\n\n```\n'
