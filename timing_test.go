@@ -83,3 +83,54 @@ func TestTimingBucketsAreTheCallers(t *testing.T) {
 	assert.Equal(t, want, p.Stats().RunTime.Buckets)
 	assert.Equal(t, want, p.Stats().QueueWait.Buckets)
 }
+
+// Stats taken while tasks come and go agree with themselves: each
+// histogram's Count is the sum of its Counts, and no snapshot has more tasks
+// run than waited, nor than returned.
+func TestTimingSnapshotsAgree(t *testing.T) {
+	p := futures.NewTestPool(t, futures.WithWorkers(4), futures.WithTiming(), futures.WithKeepAlive(time.Millisecond))
+	stop := make(chan struct{})
+	checked := make(chan int)
+	go func() {
+		n := 0
+		defer func() { checked <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			s := p.Stats()
+			n++
+			for _, h := range []futures.Histogram{s.QueueWait, s.RunTime} {
+				var sum uint64
+				for _, c := range h.Counts {
+					sum += c
+				}
+				if !assert.Equal(t, h.Count, sum, "Count against the sum of Counts") {
+					return
+				}
+			}
+			if !assert.LessOrEqual(t, s.RunTime.Count, s.QueueWait.Count, "run against waited") ||
+				!assert.LessOrEqual(t, s.RunTime.Count, s.Succeeded+s.Failed+s.Panicked, "run against returned") {
+				return
+			}
+		}
+	}()
+	for i := range 20_000 {
+		f := futures.Submit(gcBG, p, func(context.Context) (int, error) { return 0, nil })
+		if i%1000 == 0 {
+			// Let some workers retire, for the retired counts too.
+			_, err := f.Result(gcBG)
+			require.NoError(t, err)
+			time.Sleep(3 * time.Millisecond)
+		}
+	}
+	close(stop)
+	assert.Positive(t, <-checked)
+	require.NoError(t, p.Close())
+	s := p.Stats()
+	assert.Equal(t, uint64(20_000), s.Succeeded)
+	assert.Equal(t, s.Succeeded, s.RunTime.Count)
+	assert.Equal(t, s.Succeeded, s.QueueWait.Count)
+}

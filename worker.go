@@ -262,8 +262,14 @@ func (w *worker) settle() {
 // report adds w's counts, and its timing if it has any, to s, and counts w
 // busy if it runs a task.
 func (w *worker) report(s *Stats) {
+	// The worker counts a task in wait as it takes it, in started as it
+	// starts, in succeeded, failed or panicked as it returns, and in run
+	// after that: read in the opposite order, a snapshot has no more tasks
+	// in run than returned, nor than in wait.
+	if w.timing != nil {
+		w.timing.run.addTo(&s.RunTime)
+	}
 	succeeded, failed, panicked := w.succeeded.Load(), w.failed.Load(), w.panicked.Load()
-	// Read after the others, started is at least their sum.
 	if w.started.Load() > succeeded+failed+panicked {
 		s.Busy++
 	}
@@ -271,6 +277,6 @@ func (w *worker) report(s *Stats) {
 	s.Failed += failed
 	s.Panicked += panicked
 	if w.timing != nil {
-		w.timing.report(s)
+		w.timing.wait.addTo(&s.QueueWait)
 	}
 }
