@@ -1,5 +1,7 @@
 package futures
 
+import "testing"
+
 // The helpers that the tests of package futures_test share with those of this
 // package, which they could not reach unexported.
 var (
@@ -12,3 +14,10 @@ var (
 )
 
 type Payload = payload
+
+// SetTestHookStats makes fn run in every Stats of t, between its reading of
+// the pool's own counts and its workers'.
+func SetTestHookStats(t testing.TB, fn func()) {
+	testHookStats = fn
+	t.Cleanup(func() { testHookStats = nil })
+}

@@ -540,3 +540,67 @@ func TestGroupCountedOutWhenACallbackEndsTheWorker(t *testing.T) {
 		assert.NoError(t, g.Wait())
 	})
 }
+
+// Stats counts a task in Submitted before any count of its end, on every way
+// in: a snapshot never has more tasks ended than submitted, even one taken
+// as a task is submitted and ends, and once the pool is idle the two agree.
+func TestStatsSubmittedCoversEveryEnd(t *testing.T) {
+	ended := func(s futures.Stats) uint64 {
+		return s.Succeeded + s.Failed + s.Panicked + s.Cancelled + s.Rejected
+	}
+	for _, e := range grEntries {
+		t.Run(e.name, func(t *testing.T) {
+			p := futures.NewTestPool(t, futures.WithWorkers(1))
+			// A task submitted and ended in the middle of a snapshot,
+			// on the worker that the snapshot will read.
+			_, err := futures.Submit(gcBG, p, func(context.Context) (int, error) { return 0, nil }).Result(gcBG)
+			require.NoError(t, err)
+			var hooked int
+			futures.SetTestHookStats(t, func() {
+				hooked++
+				g, ctx := futures.NewGroup(gcBG, p)
+				<-e.add(ctx, g, func(context.Context) error { return nil })
+				require.NoError(t, g.Wait())
+			})
+			s := p.Stats()
+			require.Equal(t, 1, hooked)
+			assert.GreaterOrEqual(t, s.Submitted, ended(s), "submitted against ended, in the snapshot taken as the task ran")
+			futures.SetTestHookStats(t, nil)
+
+			// Many, while snapshots are taken.
+			stop := make(chan struct{})
+			snapshots := make(chan int)
+			go func() {
+				n := 0
+				defer func() { snapshots <- n }()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					s := p.Stats()
+					n++
+					if !assert.GreaterOrEqual(t, s.Submitted, ended(s), "submitted against ended") {
+						return
+					}
+				}
+			}()
+			g, ctx := futures.NewGroup(gcBG, p)
+			const tasks = 1000
+			dones := make([]<-chan struct{}, 0, tasks)
+			for range tasks {
+				dones = append(dones, e.add(ctx, g, func(context.Context) error { return nil }))
+			}
+			for _, done := range dones {
+				<-done
+			}
+			require.NoError(t, g.Wait())
+			close(stop)
+			assert.Positive(t, <-snapshots)
+			s = p.Stats()
+			assert.Equal(t, uint64(tasks+2), s.Submitted)
+			assert.Equal(t, s.Submitted, ended(s), "an idle pool's counts")
+		})
+	}
+}

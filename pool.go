@@ -69,8 +69,8 @@ type Stats struct {
 	Queued  int // tasks waiting in the queue for a worker, not counting those complete
 
 	// Submitted counts every call to Submit, TrySubmit and Map's
-	// submissions that reached the pool. Once the pool is idle, it is the
-	// sum of the counts below.
+	// submissions that reached the pool. It is at least the sum of the
+	// counts below in any snapshot, and once the pool is idle, equal to it.
 	Submitted uint64
 	Succeeded uint64 // ran and returned a nil error
 	Failed    uint64 // ran and returned an error, or called runtime.Goexit
@@ -314,6 +314,10 @@ func (p *Pool) breakWith(err error) {
 	p.beginShutdown()
 	p.drain()
 }
+
+// testHookStats, if not nil, runs in Stats between reading the pool's own
+// counts and its workers'.
+var testHookStats func()
 
 // testHookBroken, if not nil, runs in breakWith between breaking the pool and
 // setting its stop reason.
@@ -561,12 +565,17 @@ func (p *Pool) Stats() Stats {
 	}
 	var s Stats
 	workers := p.queue.stats(&s)
-	s.Submitted = p.submitted.Load()
 	s.Cancelled = p.cancelled.Load()
 	s.Rejected = p.rejected.Load()
 	s.CallbackPanics = p.callbackPanics.Load()
+	if testHookStats != nil {
+		testHookStats()
+	}
 	for _, w := range workers {
 		w.report(&s)
 	}
+	// A task counts in submitted before it can complete: read last, it
+	// is at least the sum of the others in any snapshot.
+	s.Submitted = p.submitted.Load()
 	return s
 }
