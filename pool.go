@@ -68,15 +68,16 @@ type Stats struct {
 	Busy    int // workers running a task
 	Queued  int // tasks waiting in the queue for a worker, not counting those complete
 
-	// Submitted counts every call to Submit, TrySubmit and Map's
-	// submissions that reached the pool. It is at least the sum of the
-	// counts below in any snapshot, and once the pool is idle, equal to it.
+	// Submitted counts the tasks that reached the pool, by every way in:
+	// Submit, TrySubmit, a Group's Go and TryGo, Map, MapSlice and Any.
+	// It is at least the sum of the counts below in any snapshot, and
+	// equal to it once the pool is idle.
 	Submitted uint64
 	Succeeded uint64 // ran and returned a nil error
 	Failed    uint64 // ran and returned an error, or called runtime.Goexit
 	Panicked  uint64 // ran and panicked
-	Cancelled uint64 // completed without running: Cancel, ShutdownNow, a done ctx
-	Rejected  uint64 // refused: queue full (TrySubmit), shut down, or broken
+	Cancelled uint64 // completed without running: Cancel, ShutdownNow, a done ctx or a stopped group
+	Rejected  uint64 // refused: queue full (TrySubmit, TryGo), shut down, or broken
 
 	// CallbackPanics counts the OnDone callbacks that panicked, on any
 	// future of the pool: those of invalid submissions too, though they
