@@ -568,24 +568,9 @@ func TestStatsSubmittedCoversEveryEnd(t *testing.T) {
 			futures.SetTestHookStats(t, nil)
 
 			// Many, while snapshots are taken.
-			stop := make(chan struct{})
-			snapshots := make(chan int)
-			go func() {
-				n := 0
-				defer func() { snapshots <- n }()
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					s := p.Stats()
-					n++
-					if !assert.GreaterOrEqual(t, s.Submitted, ended(s), "submitted against ended") {
-						return
-					}
-				}
-			}()
+			stop := watchStats(t, p, func(s futures.Stats) bool {
+				return assert.GreaterOrEqual(t, s.Submitted, ended(s), "submitted against ended")
+			})
 			g, ctx := futures.NewGroup(gcBG, p)
 			const tasks = 1000
 			dones := make([]<-chan struct{}, 0, tasks)
@@ -596,8 +581,7 @@ func TestStatsSubmittedCoversEveryEnd(t *testing.T) {
 				<-done
 			}
 			require.NoError(t, g.Wait())
-			close(stop)
-			assert.Positive(t, <-snapshots)
+			assert.Positive(t, stop())
 			s = p.Stats()
 			assert.Equal(t, uint64(tasks+2), s.Submitted)
 			assert.Equal(t, s.Submitted, ended(s), "an idle pool's counts")

@@ -89,34 +89,19 @@ func TestTimingBucketsAreTheCallers(t *testing.T) {
 // run than waited, nor than returned.
 func TestTimingSnapshotsAgree(t *testing.T) {
 	p := futures.NewTestPool(t, futures.WithWorkers(4), futures.WithTiming(), futures.WithKeepAlive(time.Millisecond))
-	stop := make(chan struct{})
-	checked := make(chan int)
-	go func() {
-		n := 0
-		defer func() { checked <- n }()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
+	stop := watchStats(t, p, func(s futures.Stats) bool {
+		for _, h := range []futures.Histogram{s.QueueWait, s.RunTime} {
+			var sum uint64
+			for _, c := range h.Counts {
+				sum += c
 			}
-			s := p.Stats()
-			n++
-			for _, h := range []futures.Histogram{s.QueueWait, s.RunTime} {
-				var sum uint64
-				for _, c := range h.Counts {
-					sum += c
-				}
-				if !assert.Equal(t, h.Count, sum, "Count against the sum of Counts") {
-					return
-				}
-			}
-			if !assert.LessOrEqual(t, s.RunTime.Count, s.QueueWait.Count, "run against waited") ||
-				!assert.LessOrEqual(t, s.RunTime.Count, s.Succeeded+s.Failed+s.Panicked, "run against returned") {
-				return
+			if !assert.Equal(t, h.Count, sum, "Count against the sum of Counts") {
+				return false
 			}
 		}
-	}()
+		return assert.LessOrEqual(t, s.RunTime.Count, s.QueueWait.Count, "run against waited") &&
+			assert.LessOrEqual(t, s.RunTime.Count, s.Succeeded+s.Failed+s.Panicked, "run against returned")
+	})
 	for i := range 20_000 {
 		f := futures.Submit(gcBG, p, func(context.Context) (int, error) { return 0, nil })
 		if i%1000 == 0 {
@@ -126,11 +111,39 @@ func TestTimingSnapshotsAgree(t *testing.T) {
 			time.Sleep(3 * time.Millisecond)
 		}
 	}
-	close(stop)
-	assert.Positive(t, <-checked)
+	assert.Positive(t, stop())
 	require.NoError(t, p.Close())
 	s := p.Stats()
 	assert.Equal(t, uint64(20_000), s.Succeeded)
 	assert.Equal(t, s.Succeeded, s.RunTime.Count)
 	assert.Equal(t, s.Succeeded, s.QueueWait.Count)
+}
+
+// watchStats takes snapshots of p's Stats on a goroutine of its own, and
+// checks each with check, until check fails or stop is called; stop returns
+// the number of snapshots checked.
+func watchStats(t *testing.T, p *futures.Pool, check func(futures.Stats) bool) (stop func() int) {
+	t.Helper()
+	done := make(chan struct{})
+	checked := make(chan int)
+	go func() {
+		n := 0
+		defer func() { checked <- n }()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			n++
+			if !check(p.Stats()) {
+				<-done
+				return
+			}
+		}
+	}()
+	return func() int {
+		close(done)
+		return <-checked
+	}
 }
