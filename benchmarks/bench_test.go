@@ -342,9 +342,14 @@ func BenchmarkHeap(b *testing.B) {
 	}{{"small", 0}, {"large", 256 << 20}} {
 		// No pointers in it: the collector never scans it, but counts it
 		// in the live heap that paces collections. Made once for every
-		// implementation, and settled in with a collection, so that none
-		// pays for the heap's change of size.
+		// implementation, then settled in, so that none pays for the
+		// heap's growth: the memory that the tasks' garbage will take
+		// until the next collection is touched once first, as the first
+		// implementation would otherwise fault it in.
 		ballast := make([]byte, heap.live)
+		for range 2 * heap.live / len(warmup) {
+			warmup = make([]byte, len(warmup))
+		}
 		runtime.GC()
 		for _, im := range impls {
 			b.Run(fmt.Sprintf("heap=%s/impl=%s", heap.name, im.name), func(b *testing.B) {
@@ -361,6 +366,9 @@ func BenchmarkHeap(b *testing.B) {
 		runtime.KeepAlive(ballast)
 	}
 }
+
+// warmup is the garbage that settles BenchmarkHeap's large heap in.
+var warmup = make([]byte, 64<<10)
 
 // pondRecordRunner is pond's Go with tasks of tiny that each carry a record,
 // made by task, which also counts the task down on wg when it has run.
