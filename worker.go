@@ -265,7 +265,8 @@ func (w *worker) report(s *Stats) {
 	// The worker counts a task in wait as it takes it, in started as it
 	// starts, in succeeded, failed or panicked as it returns, and in run
 	// after that: read in the opposite order, a snapshot has no more tasks
-	// in run than returned, nor than in wait.
+	// in run than returned, nor than in wait, and started is at least the
+	// tasks returned, so that Busy counts only a worker with a task.
 	if w.timing != nil {
 		w.timing.run.addTo(&s.RunTime)
 	}
