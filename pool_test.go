@@ -707,17 +707,12 @@ func TestWorkerIndex(t *testing.T) {
 // package start goroutines of their own, and a cleanup running counts as
 // one, at times no test controls.
 func goroutines() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
+	var buf bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&buf, 2); err != nil {
+		panic(err)
 	}
 	count := 0
-	for g := range bytes.SplitSeq(buf, []byte("\n\n")) {
+	for g := range bytes.SplitSeq(buf.Bytes(), []byte("\n\n")) {
 		if bytes.Contains(g, []byte("\ncreated by github.com/go-futures/futures.")) ||
 			bytes.Contains(g, []byte("\ncreated by context.")) {
 			count++

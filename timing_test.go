@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -121,11 +122,12 @@ func TestTimingSnapshotsAgree(t *testing.T) {
 
 // watchStats takes snapshots of p's Stats on a goroutine of its own, and
 // checks each with check, until check fails or stop is called; stop returns
-// the number of snapshots checked.
+// the number of snapshots checked. A test that ends before it calls stop
+// stops the goroutine as it is cleaned up.
 func watchStats(t *testing.T, p *futures.Pool, check func(futures.Stats) bool) (stop func() int) {
 	t.Helper()
 	done := make(chan struct{})
-	checked := make(chan int)
+	checked := make(chan int, 1)
 	go func() {
 		n := 0
 		defer func() { checked <- n }()
@@ -142,8 +144,10 @@ func watchStats(t *testing.T, p *futures.Pool, check func(futures.Stats) bool) (
 			}
 		}
 	}()
-	return func() int {
+	stop = sync.OnceValue(func() int {
 		close(done)
 		return <-checked
-	}
+	})
+	t.Cleanup(func() { stop() })
+	return stop
 }
