@@ -90,8 +90,9 @@ type Stats struct {
 	// the queue, not those that a task waiting for them runs in its place.
 	// RunTime.Sum is the time the workers were busy, so the utilization
 	// over an interval is the growth of RunTime.Sum over the workers times
-	// the interval. A task counts in QueueWait as it starts and in
-	// RunTime as it returns: in any snapshot, RunTime.Count is at most
+	// the interval. A task counts in QueueWait as a worker takes it (one
+	// found cancelled by then too, though it does not run) and in RunTime
+	// as it returns: in any snapshot, RunTime.Count is at most
 	// QueueWait.Count. Without WithTiming, both are empty.
 	QueueWait, RunTime Histogram
 }

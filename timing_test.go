@@ -151,3 +151,24 @@ func watchStats(t *testing.T, p *futures.Pool, check func(futures.Stats) bool) (
 	t.Cleanup(func() { stop() })
 	return stop
 }
+
+// A task that a worker takes and finds cancelled counts in QueueWait, though
+// it never runs, and not in RunTime.
+func TestTimingCountsACancelledTaskInWaitOnly(t *testing.T) {
+	p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithTiming())
+	gate := make(chan struct{})
+	started := make(chan struct{})
+	futures.Submit(gcBG, p, func(context.Context) (int, error) { close(started); <-gate; return 0, nil })
+	<-started
+	ctx, cancel := context.WithCancel(gcBG)
+	f := futures.Submit(ctx, p, func(context.Context) (int, error) { return 0, nil })
+	cancel() // the task is queued: the worker finds its ctx done as it takes it
+	close(gate)
+	_, err := f.Result(gcBG)
+	require.ErrorIs(t, err, futures.ErrCancelled)
+	require.NoError(t, p.Close())
+	s := p.Stats()
+	assert.Equal(t, uint64(1), s.Cancelled)
+	assert.Equal(t, uint64(2), s.QueueWait.Count)
+	assert.Equal(t, uint64(1), s.RunTime.Count)
+}
