@@ -11,6 +11,7 @@ var (
 	Collected        = collected
 	RequireCollected = requireCollected
 	Goroutines       = goroutines
+	SettleGoroutines = settleGoroutines
 )
 
 type Payload = payload

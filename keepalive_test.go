@@ -21,6 +21,7 @@ func TestKeepAliveIdleWorkersExit(t *testing.T) {
 		var inits atomic.Int64
 		p := futures.NewTestPool(t, futures.WithWorkers(workers), futures.WithKeepAlive(time.Second),
 			futures.WithInitializer(func(context.Context) error { inits.Add(1); return nil }))
+		futures.SettleGoroutines(t, 0) // New starts none
 		baseline := futures.Goroutines()
 		fs := make([]*futures.Future[int], workers)
 		for i := range fs {

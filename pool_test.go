@@ -720,3 +720,23 @@ func goroutines() int {
 	}
 	return count
 }
+
+// settleGoroutines waits until this package's goroutines number want, and
+// fails t if they never do. Close returns once every worker has signalled
+// its exit, a moment before its goroutine ends: a test that counts exactly
+// waits out the last workers of the pools that earlier tests closed. It
+// yields rather than sleeps, so that it also serves in a synctest bubble,
+// where the goroutines it waits for run outside the bubble's time.
+func settleGoroutines(t testing.TB, want int) {
+	t.Helper()
+	for i := 0; ; i++ {
+		n := goroutines()
+		if n == want {
+			return
+		}
+		if i == 100_000 {
+			t.Fatalf("%d goroutines of this package, want %d", n, want)
+		}
+		runtime.Gosched()
+	}
+}

@@ -33,7 +33,8 @@ func TestWaitLeavesNoGoroutine(t *testing.T) {
 		p := newPool(t, WithWorkers(3))
 		gates := []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}
 		fs := []*Future[int]{gated(t, p, 0, gates[0]), gated(t, p, 1, gates[1]), gated(t, p, 2, gates[2])}
-		synctest.Wait() // every task has started
+		synctest.Wait()        // every task has started
+		settleGoroutines(t, 3) // the workers
 		before := goroutines()
 		go func() {
 			time.Sleep(time.Second) // after Wait has blocked
