@@ -88,7 +88,8 @@ type Group struct {
 	// late is the error of a Go after the group closed.
 	late error
 	// ended says the end of the group's context by its parent has been
-	// seen, and counted as a failure if it was one.
+	// seen, and counted as a failure if it was one; or that Wait ends it,
+	// which is no failure.
 	ended bool
 	// flushed says the tasks queued when the group's context ended have
 	// been taken out of the queue.
@@ -441,7 +442,14 @@ func (g *Group) Wait() error {
 		return err
 	}
 	_ = g.await(context.Background(), true) // a ctx never done
-	err := g.result()
+	g.mu.Lock()
+	// No task is left to see the end of the group's context, and the end
+	// that comes now is Wait's own: a waiter that sees it late, having
+	// read the count before it reached zero, must not take it for one by
+	// the parent (see stop).
+	g.ended = true
+	err := g.resultLocked()
+	g.mu.Unlock()
 	g.cancel(err)
 	if end := g.endTrace.Swap(nil); end != nil {
 		(*end)()
@@ -476,6 +484,10 @@ func (g *Group) Shutdown(ctx context.Context) error {
 	return g.await(ctx, false)
 }
 
+// testHookAwait, if not nil, runs in await between its reading of a count
+// above zero and its look at the group's context.
+var testHookAwait func()
+
 var errGroupShutdownFromTask = errors.New("futures: Group.Shutdown called from a task of the group would wait for itself")
 
 // await waits until the count of tasks is 0, or ctx is done and returns its
@@ -498,6 +510,9 @@ func (g *Group) await(ctx context.Context, close bool) error {
 		// run: complete them now, rather than wait for a worker to get to
 		// them.
 		var stop <-chan struct{}
+		if testHookAwait != nil {
+			testHookAwait()
+		}
 		if g.ctx.Err() != nil {
 			g.stop()
 		} else {
@@ -666,10 +681,10 @@ func (g *Group) stop() {
 	g.mu.Lock()
 	// A failure sets err before it cancels the context; with
 	// WithAllErrors, a failure does not cancel it. So a context done
-	// with no err, or with WithAllErrors, was ended by the parent (or by
-	// Wait, once the group has no task left to see it). The end is
-	// recorded under the same lock as it is seen, so that no failure
-	// recorded after it can come before it.
+	// with no err, or with WithAllErrors, was ended by the parent, unless
+	// Wait ended it, which sets ended first. The end is recorded under
+	// the same lock as it is seen, so that no failure recorded after it
+	// can come before it.
 	if !g.ended {
 		g.ended = true
 		if g.all || g.err == nil {
@@ -729,10 +744,8 @@ func (g *Group) flush() {
 	}
 }
 
-// result returns the error that Wait returns.
-func (g *Group) result() error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+// resultLocked returns the error that Wait returns. The caller holds mu.
+func (g *Group) resultLocked() error {
 	err := g.err
 	if g.all {
 		err = errors.Join(g.errs...)

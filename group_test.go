@@ -469,6 +469,45 @@ func TestGroupGoRacingWait(t *testing.T) {
 	}
 }
 
+// A waiter that read the count before it reached zero, and sees the group's
+// context done only after another Wait ended it, takes that end for no
+// failure: every Wait returns the same nil. The hook holds the late waiter
+// in that gap, which luck finds once in many thousand rounds.
+func TestGroupWaitEndingTheContextIsNoFailureToAnotherWaiter(t *testing.T) {
+	for _, waiter := range []string{"Wait", "Shutdown"} {
+		t.Run(waiter, func(t *testing.T) {
+			p := newPool(t, WithWorkers(1))
+			g, _ := NewGroup(context.Background(), p)
+			release := make(chan struct{})
+			g.Go(func(context.Context) error { <-release; return nil })
+
+			hooked, resume := make(chan struct{}), make(chan struct{})
+			var first atomic.Bool
+			testHookAwait = func() {
+				if first.CompareAndSwap(false, true) {
+					close(hooked)
+					<-resume
+				}
+			}
+			defer func() { testHookAwait = nil }()
+			late := make(chan error, 1)
+			go func() {
+				if waiter == "Wait" {
+					late <- g.Wait()
+				} else {
+					late <- g.Shutdown(context.Background())
+				}
+			}()
+			<-hooked // the late waiter has read a count of 1
+			close(release)
+			require.NoError(t, g.Wait(), "the first Wait")
+			close(resume)
+			require.NoError(t, <-late, "the late %s", waiter)
+			require.NoError(t, g.Wait(), "a Wait after both")
+		})
+	}
+}
+
 func TestGroupOnAStoppedPool(t *testing.T) {
 	t.Run("shut down", func(t *testing.T) {
 		p, err := New()
