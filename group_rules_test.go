@@ -550,7 +550,8 @@ func TestStatsSubmittedCoversEveryEnd(t *testing.T) {
 	}
 	for _, e := range grEntries {
 		t.Run(e.name, func(t *testing.T) {
-			p := futures.NewTestPool(t, futures.WithWorkers(1))
+			const tasks = 1000
+			p := futures.NewTestPool(t, futures.WithWorkers(1), futures.WithQueueSize(tasks))
 			// A task submitted and ended in the middle of a snapshot,
 			// on the worker that the snapshot will read.
 			_, err := futures.Submit(gcBG, p, func(context.Context) (int, error) { return 0, nil }).Result(gcBG)
@@ -567,23 +568,31 @@ func TestStatsSubmittedCoversEveryEnd(t *testing.T) {
 			assert.GreaterOrEqual(t, s.Submitted, ended(s), "submitted against ended, in the snapshot taken as the task ran")
 			futures.SetTestHookStats(t, nil)
 
-			// Many, while snapshots are taken.
+			// Many, while snapshots are taken: some of them while the
+			// tasks wait behind a held worker, for certain, and the
+			// rest while they run, as luck has it.
+			var snapshots atomic.Int64
 			stop := watchStats(t, p, func(s futures.Stats) bool {
+				snapshots.Add(1)
 				return assert.GreaterOrEqual(t, s.Submitted, ended(s), "submitted against ended")
 			})
+			release := grHold(t, p, 1)
 			g, ctx := futures.NewGroup(gcBG, p)
-			const tasks = 1000
 			dones := make([]<-chan struct{}, 0, tasks)
 			for range tasks {
 				dones = append(dones, e.add(ctx, g, func(context.Context) error { return nil }))
 			}
+			for n := snapshots.Load(); snapshots.Load() < n+2 && !t.Failed(); {
+				runtime.Gosched()
+			}
+			release()
 			for _, done := range dones {
 				<-done
 			}
 			require.NoError(t, g.Wait())
-			assert.Positive(t, stop())
+			assert.GreaterOrEqual(t, stop(), 2)
 			s = p.Stats()
-			assert.Equal(t, uint64(tasks+2), s.Submitted)
+			assert.Equal(t, uint64(tasks+3), s.Submitted)
 			assert.Equal(t, s.Submitted, ended(s), "an idle pool's counts")
 		})
 	}
