@@ -806,8 +806,11 @@ func ExampleWithKeepAlive() {
 	defer pool.Close()
 
 	ctx := context.Background()
-	futures.Submit(ctx, pool, func(context.Context) (int, error) { return 0, nil }).Result(ctx)
-	fmt.Println("workers:", pool.Stats().Workers)
+	// Counted from the task, so that its worker cannot have exited yet.
+	n, _ := futures.Submit(ctx, pool, func(context.Context) (int, error) {
+		return pool.Stats().Workers, nil
+	}).Result(ctx)
+	fmt.Println("workers:", n)
 	for deadline := time.Now().Add(5 * time.Second); pool.Stats().Workers > 0 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
