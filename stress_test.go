@@ -274,3 +274,70 @@ func TestStressShutdownNowWhileMapping(t *testing.T) {
 	require.NoError(t, p.ShutdownNow(context.Background()))
 	wg.Wait()
 }
+
+// Every Wait on a group returns the same error, however many wait at once,
+// with Shutdown among them or not, with or without WithAllErrors and
+// WithLimit, and whether or not the parent's context ends as tasks are
+// added; and a group whose tasks do not fail, left alone, returns nil.
+// (TestGroupWaitEndingTheContextIsNoFailureToAnotherWaiter forces the one
+// order that broke this; here, luck looks for others.)
+func TestStressGroupWaitersAgree(t *testing.T) {
+	p := newPool(t, WithWorkers(2), WithQueueSize(2))
+	boom := errors.New("boom")
+	for round := range 5000 {
+		r := rand.New(rand.NewPCG(uint64(round), 7))
+		var opts []GroupOption
+		if r.IntN(2) == 0 {
+			opts = append(opts, WithAllErrors())
+		}
+		if r.IntN(2) == 0 {
+			opts = append(opts, WithLimit(1+r.IntN(3)))
+		}
+		fail, shut := r.IntN(3) == 0, r.IntN(2) == 0
+		cancelAt := -1
+		if r.IntN(4) == 0 {
+			cancelAt = r.IntN(8)
+		}
+		waiters := 2 + r.IntN(3)
+		how := fmt.Sprintf("round %d: %d options, fail %v, Shutdown %v, parent cancelled at %d", round, len(opts), fail, shut, cancelAt)
+
+		parent, cancel := context.WithCancel(context.Background())
+		g, _ := NewGroup(parent, p, opts...)
+		for i := range 8 {
+			if i == cancelAt {
+				cancel()
+			}
+			g.Go(func(context.Context) error {
+				g.Go(func(context.Context) error { return nil })
+				if fail && i == 5 {
+					return boom
+				}
+				return nil
+			})
+		}
+		errs := make([]error, waiters)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() {
+				if i == 0 && shut {
+					assert.NoError(t, g.Shutdown(context.Background()), how)
+				}
+				errs[i] = g.Wait()
+			})
+		}
+		wg.Wait()
+		cancel()
+		errs = append(errs, g.Wait())
+		for _, err := range errs[1:] {
+			require.Equal(t, fmt.Sprint(errs[0]), fmt.Sprint(err), "%s: the waiters disagree", how)
+		}
+		if cancelAt < 0 && !shut {
+			// Shutdown refuses the tasks' children: ErrShutdown.
+			if fail {
+				require.ErrorIs(t, errs[0], boom, how)
+			} else {
+				require.NoError(t, errs[0], how)
+			}
+		}
+	}
+}
