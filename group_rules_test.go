@@ -8,8 +8,11 @@ package futures_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -595,5 +598,96 @@ func TestStatsSubmittedCoversEveryEnd(t *testing.T) {
 			assert.Equal(t, uint64(tasks+3), s.Submitted)
 			assert.Equal(t, s.Submitted, ended(s), "an idle pool's counts")
 		})
+	}
+}
+
+// TestStressGroupWaitersAgree (stress_test.go) with the tasks added by every
+// way in, drawn from the table: the Waits agree whichever way each task
+// took. It waits for Map, MapSlice and Any to have added their task before
+// the Waits start, so the Waits race fewer running tasks: the race that
+// TestStressGroupWaitersAgree finds under -race, this one did not in 3 runs.
+func TestStressGroupWaitersAgreeEveryWayIn(t *testing.T) {
+	p := futures.NewTestPool(t, futures.WithWorkers(2), futures.WithQueueSize(2))
+	boom := errors.New("boom")
+	for round := range 5000 {
+		r := rand.New(rand.NewPCG(uint64(round), 7))
+		var opts []futures.GroupOption
+		if r.IntN(2) == 0 {
+			opts = append(opts, futures.WithAllErrors())
+		}
+		if r.IntN(2) == 0 {
+			opts = append(opts, futures.WithLimit(1+r.IntN(3)))
+		}
+		fail, shut := r.IntN(3) == 0, r.IntN(2) == 0
+		cancelAt := -1
+		if r.IntN(4) == 0 {
+			cancelAt = r.IntN(8)
+		}
+		// Half the rounds take only the ways in that add a task as they
+		// return (the first four), so that the Waits below start while
+		// tasks still run, as the race they look for needs.
+		ways := grEntries
+		if r.IntN(2) == 0 {
+			ways = grEntries[:4]
+		}
+		entries := make([]grEntry, 8)
+		names := make([]string, len(entries))
+		for i := range entries {
+			entries[i] = ways[r.IntN(len(ways))]
+			names[i] = entries[i].name
+		}
+		waiters := 2 + r.IntN(3)
+		how := fmt.Sprintf("round %d: %d options, fail %v, Shutdown %v, parent cancelled at %d, entries %v",
+			round, len(opts), fail, shut, cancelAt, names)
+
+		parent, cancel := context.WithCancel(gcBG)
+		g, ctx := futures.NewGroup(parent, p, opts...)
+		var dones []<-chan struct{}
+		for i, e := range entries {
+			if i == cancelAt {
+				cancel()
+			}
+			dones = append(dones, e.add(ctx, g, func(context.Context) error {
+				g.Go(func(context.Context) error { return nil })
+				if fail && i == 5 {
+					return boom
+				}
+				return nil
+			}))
+		}
+		// Those that wait on a goroutine of their own (Map, MapSlice,
+		// Any) have added their task once they return: a task added
+		// after Wait is refused, and reported by the Waits after it only.
+		for _, done := range dones {
+			<-done
+		}
+		errs := make([]error, waiters)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() {
+				if i == 0 && shut {
+					assert.NoError(t, g.Shutdown(gcBG), how)
+				}
+				errs[i] = g.Wait()
+			})
+		}
+		wg.Wait()
+		cancel()
+		errs = append(errs, g.Wait())
+		for _, err := range errs[1:] {
+			require.Equal(t, fmt.Sprint(errs[0]), fmt.Sprint(err), "%s: the waiters disagree", how)
+		}
+		if cancelAt < 0 && !shut {
+			// Shutdown refuses the tasks' children: ErrShutdown. A
+			// full queue, or a limit with no slot free, refuses a
+			// TryGo or TrySubmit; and Any's failures are its own.
+			refusable := names[5] == "TryGo" || names[5] == "TrySubmit"
+			switch {
+			case !fail || entries[5].quiet:
+				require.NoError(t, errs[0], how)
+			case !refusable:
+				require.ErrorIs(t, errs[0], boom, how)
+			}
+		}
 	}
 }
