@@ -114,17 +114,27 @@ func TestCPU2usIsDeterministic(t *testing.T) {
 }
 
 // measure runs batch in a b.Loop and reports the time, allocations and
-// bytes per task (per is "task") or per item, for n of them a batch.
+// bytes per task (per is "task") or per item, for n of them a batch. It also
+// reports the CPU time per task that the whole process spent, on every core
+// (cpu-ns/task): the work a task costs, collector included, where ns/task is
+// what a caller waits. Time spent waiting to be scheduled does not count in
+// it, but a shared machine slows the work itself too: compare it, as ns/task,
+// over repeated runs.
 func measure(b *testing.B, n int, per string, batch func()) {
 	b.ReportAllocs()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	cpuBefore := cpuTime()
 	for b.Loop() {
 		batch()
 	}
+	cpuAfter := cpuTime()
 	runtime.ReadMemStats(&after)
 	total := float64(b.N) * float64(n)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/total, "ns/"+per)
+	if cpuBefore >= 0 && cpuAfter >= 0 {
+		b.ReportMetric(float64(cpuAfter-cpuBefore)/total, "cpu-ns/"+per)
+	}
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/total, "allocs/"+per)
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/total, "B/"+per)
 }
