@@ -48,6 +48,8 @@ type task interface {
 	abort(s State, err error) bool
 	// pending reports whether the task has not started nor completed.
 	pending() bool
+	// running reports whether the task has started and not completed.
+	running() bool
 	// queued returns the task's position in its pool's queue, plus one,
 	// or 0 while it is not in it; guarded by the queue's mu.
 	queued() *uint64

@@ -465,6 +465,8 @@ func (f *Future[T]) complete() bool {
 
 func (f *Future[T]) pending() bool { return State(f.state.Load()) == Pending }
 
+func (f *Future[T]) running() bool { return State(f.state.Load()) == Running }
+
 func (f *Future[T]) queued() *uint64 { return &f.pos }
 
 func (f *Future[T]) context() *taskContext { return &f.ctx }
@@ -494,7 +496,7 @@ func (f *Future[T]) start(w *worker) bool {
 		return false
 	}
 	f.ctx.w = w
-	w.started.Add(1)
+	w.began(&f.ctx)
 	returned := false
 	defer func() {
 		if returned {
@@ -503,23 +505,22 @@ func (f *Future[T]) start(w *worker) bool {
 		// The task called runtime.Goexit, as catch did not return. This
 		// goroutine is ending: complete the future now.
 		var zero T
-		w.failed.Add(1)
+		w.ended(&f.ctx, ranFailed)
 		f.val, f.err = zero, ErrGoexit
 		w.goexit(&f.ctx)
 		f.finish(Finished)
 	}()
 	pe := catch(func() { f.val, f.err = f.body.call(&f.ctx) })
 	returned = true
-	if pe != nil {
+	switch {
+	case pe != nil:
 		var zero T
-		w.panicked.Add(1)
 		f.val, f.err = zero, pe
-		return true
-	}
-	if f.err != nil {
-		w.failed.Add(1)
-	} else {
-		w.succeeded.Add(1)
+		w.ended(&f.ctx, ranPanicked)
+	case f.err != nil:
+		w.ended(&f.ctx, ranFailed)
+	default:
+		w.ended(&f.ctx, ranOK)
 	}
 	return true
 }

@@ -769,6 +769,7 @@ type goTask struct {
 }
 
 func (t *goTask) pending() bool         { return State(t.state.Load()) == Pending }
+func (t *goTask) running() bool         { return State(t.state.Load()) == Running }
 func (t *goTask) queued() *uint64       { return &t.pos }
 func (t *goTask) context() *taskContext { return &t.ctx }
 func (t *goTask) group() *Group         { return t.g }
@@ -789,12 +790,12 @@ func (t *goTask) start(w *worker) bool {
 		return false
 	}
 	t.ctx.w = w
-	w.started.Add(1)
+	w.began(&t.ctx)
 	returned := false
 	defer func() {
 		if !returned {
 			// runtime.Goexit: see Future.start.
-			w.failed.Add(1)
+			w.ended(&t.ctx, ranFailed)
 			t.err = ErrGoexit
 			w.goexit(&t.ctx)
 			t.publish(nil)
@@ -804,12 +805,12 @@ func (t *goTask) start(w *worker) bool {
 	returned = true
 	switch {
 	case pe != nil:
-		w.panicked.Add(1)
 		t.err = pe
+		w.ended(&t.ctx, ranPanicked)
 	case t.err != nil:
-		w.failed.Add(1)
+		w.ended(&t.ctx, ranFailed)
 	default:
-		w.succeeded.Add(1)
+		w.ended(&t.ctx, ranOK)
 	}
 	return true
 }

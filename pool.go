@@ -317,8 +317,8 @@ func (p *Pool) breakWith(err error) {
 	p.drain()
 }
 
-// testHookStats, if not nil, runs in Stats between reading the pool's own
-// counts and its workers'.
+// testHookStats, if not nil, runs in Stats before it reads the workers'
+// counts.
 var testHookStats func()
 
 // testHookBroken, if not nil, runs in breakWith between breaking the pool and
@@ -566,16 +566,24 @@ func (p *Pool) Stats() Stats {
 		return Stats{}
 	}
 	var s Stats
-	workers := p.queue.stats(&s)
-	s.Cancelled = p.cancelled.Load()
-	s.Rejected = p.rejected.Load()
-	s.CallbackPanics = p.callbackPanics.Load()
+	// A worker counts a task in QueueWait as it takes it, in Succeeded,
+	// Failed or Panicked as it asks for its next task, and in RunTime after
+	// that. Read in the opposite order, a snapshot has no more tasks in
+	// RunTime than returned, nor than in QueueWait.
+	timed := p.queue.timed(&s)
+	for _, w := range timed {
+		w.timing.run.addTo(&s.RunTime)
+	}
 	if testHookStats != nil {
 		testHookStats()
 	}
-	for _, w := range workers {
-		w.report(&s)
+	p.queue.stats(&s)
+	for _, w := range timed {
+		w.timing.wait.addTo(&s.QueueWait)
 	}
+	s.Cancelled = p.cancelled.Load()
+	s.Rejected = p.rejected.Load()
+	s.CallbackPanics = p.callbackPanics.Load()
 	// A task counts in submitted before it can complete: read last, it
 	// is at least the sum of the others in any snapshot.
 	s.Submitted = p.submitted.Load()

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -629,6 +630,103 @@ func TestStatsBusyAndQueued(t *testing.T) {
 	assert.Equal(t, 0, st.Busy)
 	assert.Equal(t, 0, st.Queued)
 	assert.Equal(t, int32(3), runs.Load())
+}
+
+// Busy counts the workers running a task: not one that runs the initializer
+// before its first task, nor one completing a task it took that will not run,
+// but one running a task in the place of another that waits for it, the
+// initializer included.
+func TestStatsBusyCountsWorkersRunningATask(t *testing.T) {
+	bg := context.Background()
+	t.Run("initializer", func(t *testing.T) {
+		entered, gate := make(chan struct{}), make(chan struct{})
+		p := newPool(t, WithWorkers(1), WithInitializer(func(context.Context) error {
+			close(entered)
+			<-gate
+			return nil
+		}))
+		f := Submit(bg, p, func(context.Context) (int, error) { return p.Stats().Busy, nil })
+		<-entered
+		st := p.Stats()
+		assert.Equal(t, 1, st.Workers)
+		assert.Zero(t, st.Busy, "busy while the initializer runs")
+		close(gate)
+		busy, err := f.Result(bg)
+		require.NoError(t, err)
+		assert.Equal(t, 1, busy, "busy as the first task runs")
+		assert.Zero(t, p.Stats().Busy, "busy once the task is complete")
+	})
+	t.Run("cancelled as taken", func(t *testing.T) {
+		p := newPool(t, WithWorkers(1))
+		_, release := holdWorker(t, p)
+		ctx, cancel := context.WithCancel(bg)
+		f := Submit(ctx, p, func(context.Context) (int, error) { return 0, nil })
+		busy := make(chan int, 1)
+		// The worker finds f's context done as it takes f, and
+		// completes it, running this, without starting it.
+		f.OnDone(func(*Future[int]) { busy <- p.Stats().Busy })
+		cancel()
+		release()
+		assert.Zero(t, <-busy)
+		assert.ErrorIs(t, f.Err(), ErrCancelled)
+	})
+	t.Run("in a waiting task's place", func(t *testing.T) {
+		p := newPool(t, WithWorkers(1))
+		f := Submit(bg, p, func(ctx context.Context) (int, error) {
+			inner := Submit(ctx, p, func(context.Context) (int, error) { return p.Stats().Busy, nil })
+			return inner.Result(ctx)
+		})
+		busy, err := f.Result(bg)
+		require.NoError(t, err)
+		assert.Equal(t, 1, busy)
+	})
+	t.Run("in the initializer's place", func(t *testing.T) {
+		var p *Pool
+		busy := make(chan int, 1)
+		p = newPool(t, WithWorkers(1), WithInitializer(func(ctx context.Context) error {
+			n, err := Submit(ctx, p, func(context.Context) (int, error) { return p.Stats().Busy, nil }).Result(ctx)
+			busy <- n
+			return err
+		}))
+		_, err := Submit(bg, p, func(context.Context) (int, error) { return 0, nil }).Result(bg)
+		require.NoError(t, err)
+		assert.Equal(t, 1, <-busy)
+	})
+}
+
+// The outcomes of tasks run in the place of a task that waits for them count
+// as those of the tasks the workers run, and are kept when a worker retires.
+func TestStatsCountsTasksRunInAnothersPlace(t *testing.T) {
+	bg := context.Background()
+	p := newPool(t, WithWorkers(1), WithKeepAlive(time.Millisecond))
+	outer := Submit(bg, p, func(ctx context.Context) (int, error) {
+		fns := []func(context.Context) (int, error){
+			func(context.Context) (int, error) { return 0, nil },
+			func(context.Context) (int, error) { return 0, errors.New("failed") },
+			func(context.Context) (int, error) { panic("panicked") },
+			func(context.Context) (int, error) { runtime.Goexit(); return 0, nil },
+		}
+		for _, fn := range fns {
+			_, _ = Submit(ctx, p, fn).Result(ctx)
+		}
+		return 0, nil
+	})
+	_, err := outer.Result(bg)
+	require.NoError(t, err)
+	want := Stats{Submitted: 5, Succeeded: 2, Failed: 2, Panicked: 1}
+	for _, retired := range []bool{false, true} {
+		if retired {
+			for p.Stats().Workers > 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		st := p.Stats()
+		assert.Equal(t, want.Submitted, st.Submitted, "retired %v", retired)
+		assert.Equal(t, want.Succeeded, st.Succeeded, "retired %v", retired)
+		assert.Equal(t, want.Failed, st.Failed, "retired %v", retired)
+		assert.Equal(t, want.Panicked, st.Panicked, "retired %v", retired)
+		assert.Zero(t, st.Busy, "retired %v", retired)
+	}
 }
 
 func TestWorkerProfileLabels(t *testing.T) {

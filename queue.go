@@ -106,7 +106,7 @@ type queue struct {
 	reaper    *time.Timer
 	reaping   bool
 	minIdle   int
-	retired   struct{ succeeded, failed, panicked uint64 }
+	retired   tally
 	// retiredTiming sums the timing of the workers retired.
 	retiredTiming workerTiming
 
@@ -181,6 +181,7 @@ func (q *queue) put(t task, hold bool) pushResult {
 		q.idle = q.idle[:n-1]
 		q.minIdle = min(q.minIdle, n-1)
 		w.next = t
+		w.held = t
 		w.stamp = stamp
 		q.mu.Unlock()
 		w.hand()
@@ -189,6 +190,7 @@ func (q *queue) put(t task, hold bool) pushResult {
 		// No worker is idle, so the list is empty or every worker has
 		// started: here, the list is empty, and t is next in line.
 		w := q.newWorkerLocked()
+		w.held = t
 		w.stamp = stamp
 		q.mu.Unlock()
 		q.start(w, t)
@@ -285,10 +287,13 @@ func (q *queue) signalRoomLocked() {
 func (q *queue) next(w *worker) (t task, idle bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.tallyLocked(w)
 	if t := q.popLocked(); t != nil {
+		w.held = t
 		w.stamp = q.popped
 		return t, false
 	}
+	w.held = nil
 	if q.closed {
 		return nil, false
 	}
@@ -307,6 +312,18 @@ func (q *queue) next(w *worker) (t task, idle bool) {
 	return nil, true
 }
 
+// tallyLocked counts the outcome of the task that w, which asks for its next
+// task, last ran on its own goroutine, and then, with timing, its run time:
+// before w can be retired, and in the order that Pool.Stats reads them in
+// reverse. The caller holds mu.
+func (q *queue) tallyLocked(w *worker) {
+	w.tally.add(w.last)
+	w.last = notRun
+	if w.timing != nil {
+		w.timing.recordRun()
+	}
+}
+
 // newWorkerLocked returns a new worker, counted as started and live, with
 // the lowest index free. The caller holds mu, and starts it.
 func (q *queue) newWorkerLocked() *worker {
@@ -317,7 +334,7 @@ func (q *queue) newWorkerLocked() *worker {
 	}
 	w := &worker{index: index, wake: make(chan struct{}, 1)}
 	if q.timing {
-		w.timing = new(workerTiming)
+		w.timing = &workerTiming{ran: -1}
 	}
 	if index == len(q.workers) {
 		q.workers = append(q.workers, w)
@@ -351,12 +368,7 @@ func (q *queue) reap() {
 		q.workers[w.index] = nil
 		q.free = append(q.free, w.index)
 		q.started--
-		q.retired.succeeded += w.succeeded.Load()
-		q.retired.failed += w.failed.Load()
-		q.retired.panicked += w.panicked.Load()
-		if w.timing != nil {
-			w.timing.addTo(&q.retiredTiming)
-		}
+		q.retireLocked(w)
 		w.next = nil // exit
 	}
 	if q.started == 0 {
@@ -384,6 +396,7 @@ func (q *queue) reap() {
 func (q *queue) swap(w *worker, u task) (task, pushResult) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.tallyLocked(w)
 	switch {
 	case q.closed:
 		return nil, refused
@@ -395,6 +408,7 @@ func (q *queue) swap(w *worker, u task) (task, pushResult) {
 		if q.timing {
 			w.stamp = now()
 		}
+		w.held = u
 		return u, pushed
 	}
 	var stamp int64
@@ -403,6 +417,7 @@ func (q *queue) swap(w *worker, u task) (task, pushResult) {
 	}
 	q.link(u, stamp)
 	t := q.popLocked()
+	w.held = t
 	w.stamp = q.popped
 	return t, pushed
 }
@@ -636,18 +651,16 @@ func (q *queue) exit() (last bool) {
 	return q.closed && q.live == 0
 }
 
-// stats sets in s what the queue knows: the worker goroutines not yet
-// exited, the tasks in the list, and the counts and timing of the workers
-// retired. It returns the workers started and not retired, for the caller to
-// add theirs (worker.report).
-func (q *queue) stats(s *Stats) []*worker {
+// timed adds the timing of the retired workers to s, and returns the workers
+// started and not retired, for the caller to add theirs. Without timing, it
+// does nothing.
+func (q *queue) timed(s *Stats) []*worker {
+	if !q.timing {
+		return nil
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	s.Workers, s.Queued = q.live, q.n
-	s.Succeeded, s.Failed, s.Panicked = q.retired.succeeded, q.retired.failed, q.retired.panicked
-	if q.timing {
-		q.retiredTiming.report(s)
-	}
+	q.retiredTiming.report(s)
 	workers := make([]*worker, 0, q.started)
 	for _, w := range q.workers {
 		if w != nil {
@@ -655,4 +668,36 @@ func (q *queue) stats(s *Stats) []*worker {
 		}
 	}
 	return workers
+}
+
+// stats sets in s what the queue knows: the worker goroutines not yet
+// exited, the tasks in the list, the workers busy, and the outcomes of the
+// tasks the workers ran, retired or not.
+func (q *queue) stats(s *Stats) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	s.Workers, s.Queued = q.live, q.n
+	q.retired.addTo(s)
+	for _, w := range q.workers {
+		if w == nil {
+			continue
+		}
+		w.tally.addTo(s)
+		lent, running := w.lent.load()
+		lent.addTo(s)
+		if running || w.held != nil && w.held.running() {
+			s.Busy++
+		}
+	}
+}
+
+// retireLocked adds the counts and timing of w, retired, to the queue's. The
+// caller holds mu.
+func (q *queue) retireLocked(w *worker) {
+	lent, _ := w.lent.load()
+	q.retired.merge(w.tally)
+	q.retired.merge(lent)
+	if w.timing != nil {
+		w.timing.addTo(&q.retiredTiming)
+	}
 }

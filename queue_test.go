@@ -55,6 +55,7 @@ func (t *numbered) abort(State, error) bool {
 	return true
 }
 func (t *numbered) pending() bool        { return !t.done }
+func (t *numbered) running() bool        { return false }
 func (t *numbered) queued() *uint64      { return &t.pos }
 func (t *numbered) group() *Group        { return nil }
 func (t *numbered) setSlotted(bool) bool { return false }

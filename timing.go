@@ -90,6 +90,9 @@ func (h *histogramCounts) addTo(hist *Histogram) {
 // workerTiming is what a worker counts with WithTiming.
 type workerTiming struct {
 	wait, run histogramCounts
+	// ran is the time of the last task the worker ran, not yet counted
+	// in run, or -1. Only the worker's goroutine uses it.
+	ran int64
 }
 
 // report adds the counts of t to the histograms of s.
@@ -112,13 +115,23 @@ func (h *histogramCounts) addCounts(sum *histogramCounts) {
 }
 
 // timedStart runs t on w as startTask does, and counts its time in the
-// queue, since the stamp it got there, and its time running.
+// queue, since the stamp it got there. It keeps its time running, if it ran
+// and returned, for recordRun.
 func (w *worker) timedStart(t task) bool {
 	start := now()
 	w.timing.wait.record(start - w.stamp)
 	ran := startTask(w, t)
 	if ran {
-		w.timing.run.record(now() - start)
+		w.timing.ran = now() - start
 	}
 	return ran
+}
+
+// recordRun counts the time of the task that the worker last ran, if any, as
+// kept by timedStart (see queue.tallyLocked).
+func (t *workerTiming) recordRun() {
+	if t.ran >= 0 {
+		t.run.record(t.ran)
+		t.ran = -1
+	}
 }

@@ -59,12 +59,103 @@ type worker struct {
 	owed  *Group
 	owedN uint64
 
-	// Tasks started here; those not yet succeeded, failed or panicked are
-	// running (more than one while a task helps another).
-	started   atomic.Uint64
-	succeeded atomic.Uint64
-	failed    atomic.Uint64
-	panicked  atomic.Uint64
+	// held is the task the worker took from the queue, or was handed,
+	// until it asks the queue for another, or nil: it is busy while held
+	// runs. tally counts the outcomes of the tasks the worker ran on its
+	// own goroutine. The worker's goroutine records each in last, and the
+	// queue adds it to tally as the worker next asks for a task (see
+	// queue.next). So counting costs the worker nothing beyond the queue's
+	// lock, which it takes for its next task anyway: atomic counts would
+	// cost it two atomic writes a task, each of which waits for the
+	// worker's earlier writes to reach the other cores. held and tally
+	// are guarded by the queue's mu; last is the worker goroutine's own.
+	held  task
+	tally tally
+	last  ending
+
+	// lent counts the tasks run on other goroutines in the place of a task
+	// of this worker (help.go).
+	lent lentTally
+}
+
+// An ending is how a task that a worker took ended.
+type ending uint8
+
+const (
+	notRun      ending = iota // found complete, claimed, or cancelled: it did not start
+	ranOK                     // returned a nil error
+	ranFailed                 // returned an error, or called runtime.Goexit
+	ranPanicked               // panicked
+)
+
+// A tally counts the outcomes of tasks.
+type tally struct{ succeeded, failed, panicked uint64 }
+
+func (t *tally) add(o ending) {
+	switch o {
+	case ranOK:
+		t.succeeded++
+	case ranFailed:
+		t.failed++
+	case ranPanicked:
+		t.panicked++
+	}
+}
+
+// merge adds the counts of u to t.
+func (t *tally) merge(u tally) {
+	t.succeeded += u.succeeded
+	t.failed += u.failed
+	t.panicked += u.panicked
+}
+
+func (t *tally) addTo(s *Stats) {
+	s.Succeeded += t.succeeded
+	s.Failed += t.failed
+	s.Panicked += t.panicked
+}
+
+// A lentTally counts tasks started, and their outcomes, where they are
+// counted as they happen, read by Stats without a lock.
+type lentTally struct {
+	started                     atomic.Uint64
+	succeeded, failed, panicked atomic.Uint64
+}
+
+func (t *lentTally) add(o ending) {
+	switch o {
+	case ranOK:
+		t.succeeded.Add(1)
+	case ranFailed:
+		t.failed.Add(1)
+	case ranPanicked:
+		t.panicked.Add(1)
+	}
+}
+
+// load returns the outcomes counted in t, and whether a task counted as
+// started has no outcome yet.
+func (t *lentTally) load() (_ tally, running bool) {
+	// Outcomes first: each task is counted in started before them.
+	u := tally{t.succeeded.Load(), t.failed.Load(), t.panicked.Load()}
+	return u, t.started.Load() > u.succeeded+u.failed+u.panicked
+}
+
+// began records that the task whose context is c starts on w.
+func (w *worker) began(c *taskContext) {
+	if !c.served {
+		w.lent.started.Add(1)
+	}
+}
+
+// ended records how the task whose context is c, run on w, ended: for the
+// queue to count, on w's own goroutine, and at once in another's place.
+func (w *worker) ended(c *taskContext, o ending) {
+	if c.served {
+		w.last = o
+	} else {
+		w.lent.add(o)
+	}
 }
 
 // A worker's states as its queue sees them.
@@ -257,27 +348,4 @@ func (w *worker) settle() {
 	g, n := w.owed, w.owedN
 	w.owed, w.owedN = nil, 0
 	g.releaseN(n)
-}
-
-// report adds w's counts, and its timing if it has any, to s, and counts w
-// busy if it runs a task.
-func (w *worker) report(s *Stats) {
-	// The worker counts a task in wait as it takes it, in started as it
-	// starts, in succeeded, failed or panicked as it returns, and in run
-	// after that: read in the opposite order, a snapshot has no more tasks
-	// in run than returned, nor than in wait, and started is at least the
-	// tasks returned, so that Busy counts only a worker with a task.
-	if w.timing != nil {
-		w.timing.run.addTo(&s.RunTime)
-	}
-	succeeded, failed, panicked := w.succeeded.Load(), w.failed.Load(), w.panicked.Load()
-	if w.started.Load() > succeeded+failed+panicked {
-		s.Busy++
-	}
-	s.Succeeded += succeeded
-	s.Failed += failed
-	s.Panicked += panicked
-	if w.timing != nil {
-		w.timing.wait.addTo(&s.QueueWait)
-	}
 }
