@@ -210,7 +210,8 @@ $shown
 ## Medians and ratios to impl=futures
 
 Per workload, the median of each implementation and its ratio to \`impl=futures\` in the same
-group (below 1: faster than futures). Allocations and bytes are per task (per item for Map).
+group (below 1: faster than futures). CPU time (the whole process's, on every core, collector
+included), allocations and bytes are per task (per item for Map).
 \`futures\` submits with \`futures.Submit\`, ignores the futures and waits with a \`sync.WaitGroup\`,
 as the runners of the libraries without futures do (\`pond\` uses pond's \`Go\`, which returns no
 handle); \`futures-wait\` keeps the futures and waits with \`futures.Wait\`; \`pond-task\` uses

@@ -15,9 +15,9 @@ const sample = `goos: linux
 goarch: amd64
 pkg: github.com/go-futures/futures/benchmarks
 cpu: AMD EPYC
-BenchmarkPool/workload=tiny/producers=1/impl=futures-2   	  10	    366956 ns/op	 128.9 B/task	 1.003 allocs/task	 300.0 ns/task	  128908 B/op	    1002 allocs/op
-BenchmarkPool/workload=tiny/producers=1/impl=futures-2   	  10	    366956 ns/op	 128.9 B/task	 1.003 allocs/task	 400.0 ns/task	  128908 B/op	    1002 allocs/op
-BenchmarkPool/workload=tiny/producers=1/impl=futures-2   	  10	    366956 ns/op	 128.9 B/task	 1.003 allocs/task	 500.0 ns/task	  128908 B/op	    1002 allocs/op
+BenchmarkPool/workload=tiny/producers=1/impl=futures-2   	  10	    366956 ns/op	 128.9 B/task	 1.003 allocs/task	 600 cpu-ns/task	 300.0 ns/task	  128908 B/op	    1002 allocs/op
+BenchmarkPool/workload=tiny/producers=1/impl=futures-2   	  10	    366956 ns/op	 128.9 B/task	 1.003 allocs/task	 700 cpu-ns/task	 400.0 ns/task	  128908 B/op	    1002 allocs/op
+BenchmarkPool/workload=tiny/producers=1/impl=futures-2   	  10	    366956 ns/op	 128.9 B/task	 1.003 allocs/task	 800 cpu-ns/task	 500.0 ns/task	  128908 B/op	    1002 allocs/op
 BenchmarkPool/workload=tiny/producers=1/impl=a<b-2       	  10	     74740 ns/op	 0.07 B/task	 0.003 allocs/task	 800.0 ns/task	      75 B/op	       3 allocs/op
 BenchmarkPool/workload=tiny/producers=1/impl=a<b-2       	  10	     74740 ns/op	 0.07 B/task	 0.003 allocs/task	 1000 ns/task	      75 B/op	       3 allocs/op
 BenchmarkMap/workload=tiny/impl=futures-2  	  10	  41556728 ns/op	 415.6 ns/item	 1 allocs/item	 144 B/item	14400813 B/op	  100011 allocs/op
@@ -44,7 +44,8 @@ func TestParseAndSummarize(t *testing.T) {
 	g := p.groups[0]
 	assert.Equal(t, "producers=1", g.label)
 	require.Len(t, g.bars, 2)
-	assert.Equal(t, bar{impl: "futures", median: 400, allocs: 1.003, bytes: 128.9, n: 3}, g.bars[0])
+	assert.Equal(t, bar{impl: "futures", median: 400, cpu: 700, allocs: 1.003, bytes: 128.9, n: 3}, g.bars[0])
+	assert.Equal(t, -1.0, g.bars[1].cpu, "no CPU time reported")
 	assert.Equal(t, 900.0, g.bars[1].median, "the mean of the middle two of an even count")
 	assert.InDelta(t, 2.25, g.ratio(g.bars[1]), 1e-9)
 	assert.Equal(t, "ns/item", panels[1].unit)
@@ -78,7 +79,8 @@ func TestWriteTables(t *testing.T) {
 	require.NoError(t, err)
 	var b strings.Builder
 	require.NoError(t, writeTables(&b, summarize(results), results))
-	assert.Contains(t, b.String(), "| producers=1 | a<b | 900 | 2.25 | 0.00 | 0.07 |")
+	assert.Contains(t, b.String(), "| producers=1 | futures | 400 | 1.00 | 700 | 1.00 | 129 |")
+	assert.Contains(t, b.String(), "| producers=1 | a<b | 900 | 2.25 | – | 0.00 | 0.07 |")
 	assert.Contains(t, b.String(), "| SleepBound/impl=futures | x-ideal | 1.55 |")
 }
 

@@ -129,6 +129,7 @@ type group struct {
 type bar struct {
 	impl   string
 	median float64 // of the panel's unit
+	cpu    float64 // median CPU time per task or item, in ns; -1 if unknown
 	allocs float64 // median allocations per task or item; -1 if unknown
 	bytes  float64 // median bytes per task or item; -1 if unknown
 	n      int     // samples
@@ -199,7 +200,10 @@ func summarize(results []result) []panel {
 				s := samples[[3]string{p.title, g.label, b.impl}]
 				b.median = median(s[p.unit])
 				b.n = len(s[p.unit])
-				b.allocs, b.bytes = -1, -1
+				b.cpu, b.allocs, b.bytes = -1, -1, -1
+				if v, ok := s["cpu-ns/"+p.per]; ok {
+					b.cpu = median(v)
+				}
 				if v, ok := s["allocs/"+p.per]; ok {
 					b.allocs = median(v)
 				}

@@ -8,22 +8,22 @@ import (
 )
 
 // writeTables writes a Markdown table per panel (median time, ratio to
-// impl=futures, allocations and bytes per task or item), then the medians
+// impl=futures, CPU time, allocations and bytes per task or item), then the medians
 // of the metrics of the benchmarks that have no time per task.
 func writeTables(w io.Writer, panels []panel, results []result) error {
 	var b strings.Builder
 	for _, p := range panels {
 		fmt.Fprintf(&b, "### %s\n\n", p.title)
-		fmt.Fprintf(&b, "| group | impl | %s | × futures | allocs/%s | B/%s |\n", p.unit, p.per, p.per)
-		b.WriteString("| --- | --- | ---: | ---: | ---: | ---: |\n")
+		fmt.Fprintf(&b, "| group | impl | %s | × futures | cpu-ns/%s | allocs/%s | B/%s |\n", p.unit, p.per, p.per, p.per)
+		b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
 		for _, g := range p.groups {
 			for _, br := range g.bars {
 				ratio := "–"
 				if r := g.ratio(br); r > 0 {
 					ratio = fmt.Sprintf("%.2f", r)
 				}
-				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n",
-					g.label, br.impl, formatNum(br.median), ratio, orDash(br.allocs), orDash(br.bytes))
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n",
+					g.label, br.impl, formatNum(br.median), ratio, orDash(br.cpu), orDash(br.allocs), orDash(br.bytes))
 			}
 		}
 		b.WriteString("\n")
