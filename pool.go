@@ -21,9 +21,10 @@ import (
 //
 // The pool owns its goroutines. [New] starts none: a worker starts when a
 // task is submitted and no worker is idle, until there are as many as
-// [WithWorkers] allows, and then stays, idle or busy, until the pool is shut
-// down; all have exited when Shutdown returns nil. So a pool sized for its
-// peak load costs, until it meets that load, only the workers it has needed.
+// [WithWorkers] allows, and then stays while it gets tasks, until it has been
+// idle for the keep-alive ([WithKeepAlive], 10 seconds by default) or the
+// pool is shut down; all have exited when Shutdown returns nil. So a pool
+// sized for its peak load costs only the workers its load has needed lately.
 // Its queue, likewise, holds tasks only while no worker is free for them, and
 // costs memory for the tasks in it, not for its size.
 //
@@ -103,7 +104,8 @@ type Stats struct {
 //
 // New starts no goroutine: a worker starts when a task is submitted and no
 // worker is idle, until the pool has as many as [WithWorkers] allows, and
-// then stays until the pool is shut down.
+// then stays until it has been idle for the keep-alive ([WithKeepAlive]) or
+// the pool is shut down.
 func New(opts ...Option) (*Pool, error) {
 	o, err := newOptions(opts)
 	if err != nil {
