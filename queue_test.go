@@ -389,6 +389,21 @@ func (m *queueModel) check() string {
 	if q.n > 0 && q.started < q.max {
 		return fmt.Sprintf("%d tasks queued while %d workers could start", q.n, q.max-q.started)
 	}
+	// A worker holds the task it took, or was handed, until it asks for
+	// another, and nothing while it waits for one: Stats counts it busy
+	// by what it holds.
+	for i, mw := range m.workers {
+		var want task
+		switch {
+		case mw.task != nil:
+			want = mw.task
+		case mw.waiting:
+			want = mw.w.next // nil unless handed
+		}
+		if mw.w.held != want {
+			return fmt.Sprintf("worker %d holds %v, not %v", i, mw.w.held, want)
+		}
+	}
 	// Every task pushed and not yet run nor cancelled is somewhere: in
 	// the list, or handed to a worker.
 	for _, tk := range m.tasks {
