@@ -50,13 +50,18 @@ import (
 // whoever waits, which no design avoids. A group's task also adds to the
 // group's count, a line that its submitter writes and its worker writes once
 // for a run of the group's tasks (see worker.owe). Everything else a worker
-// writes (its counts, its state) is its own. So every task crosses mu twice,
-// whatever the cores: at a few dozen nanoseconds of work under mu and 40 to
-// 150 ns to move its line between cores (more across sockets), the queue
-// cannot pass about 3 to 8 million tasks a second, on 16 cores as on 64, and
-// contention pushes it lower as cores spin for mu. On 2 cores it runs tiny
-// tasks at about 3 million a second (benchmarks/, tiny-closure): already
-// most of that ceiling.
+// writes (its state, and its counts, which it hands over under mu as it
+// takes its next task: see worker.tally) is its own. Besides the lines, a
+// task costs each side its atomic instructions, each of which waits for the
+// side's earlier stores to reach the other cores: the submitter's on mu and
+// the pool's count, the worker's on mu, on the task's state as it starts and
+// as it completes, and on its context as it returns (help.go). So every task
+// crosses mu twice, whatever the cores: at a few dozen nanoseconds of work
+// under mu and 40 to 150 ns to move its line between cores (more across
+// sockets), the queue cannot pass about 3 to 8 million tasks a second, on 16
+// cores as on 64, and contention pushes it lower as cores spin for mu. On 2
+// cores it runs tiny tasks at about 3 million a second (benchmarks/,
+// tiny-closure): already most of that ceiling.
 //
 // On 2 cores, the lock is not what to take away. Measured against this
 // queue in the same runs (benchmarks/, tiny tasks, 6 to 8 interleaved
