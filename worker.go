@@ -88,57 +88,50 @@ const (
 	ranPanicked               // panicked
 )
 
-// A tally counts the outcomes of tasks.
-type tally struct{ succeeded, failed, panicked uint64 }
+// A tally counts the outcomes of tasks, by their ending less one: ranOK,
+// ranFailed, ranPanicked.
+type tally [3]uint64
 
 func (t *tally) add(o ending) {
-	switch o {
-	case ranOK:
-		t.succeeded++
-	case ranFailed:
-		t.failed++
-	case ranPanicked:
-		t.panicked++
+	if o != notRun {
+		t[o-1]++
 	}
 }
 
 // merge adds the counts of u to t.
 func (t *tally) merge(u tally) {
-	t.succeeded += u.succeeded
-	t.failed += u.failed
-	t.panicked += u.panicked
+	for i := range t {
+		t[i] += u[i]
+	}
 }
 
 func (t *tally) addTo(s *Stats) {
-	s.Succeeded += t.succeeded
-	s.Failed += t.failed
-	s.Panicked += t.panicked
+	s.Succeeded += t[ranOK-1]
+	s.Failed += t[ranFailed-1]
+	s.Panicked += t[ranPanicked-1]
 }
 
-// A lentTally counts tasks started, and their outcomes, where they are
-// counted as they happen, read by Stats without a lock.
+// A lentTally counts tasks started, and their outcomes as a tally does,
+// where they are counted as they happen, read by Stats without a lock.
 type lentTally struct {
-	started                     atomic.Uint64
-	succeeded, failed, panicked atomic.Uint64
+	started atomic.Uint64
+	ended   [3]atomic.Uint64
 }
 
 func (t *lentTally) add(o ending) {
-	switch o {
-	case ranOK:
-		t.succeeded.Add(1)
-	case ranFailed:
-		t.failed.Add(1)
-	case ranPanicked:
-		t.panicked.Add(1)
+	if o != notRun {
+		t.ended[o-1].Add(1)
 	}
 }
 
 // load returns the outcomes counted in t, and whether a task counted as
 // started has no outcome yet.
-func (t *lentTally) load() (_ tally, running bool) {
+func (t *lentTally) load() (u tally, running bool) {
 	// Outcomes first: each task is counted in started before them.
-	u := tally{t.succeeded.Load(), t.failed.Load(), t.panicked.Load()}
-	return u, t.started.Load() > u.succeeded+u.failed+u.panicked
+	for i := range u {
+		u[i] = t.ended[i].Load()
+	}
+	return u, t.started.Load() > u[0]+u[1]+u[2]
 }
 
 // began records that the task whose context is c starts on w.
