@@ -414,7 +414,7 @@ func nothing(context.Context) error { return nil }
 // The wait for the last tasks is timed too: Go never waits, so the tasks it
 // holds beyond the queue's size may still be queued when the loop ends,
 // whereas Submit waits for room and leaves at most a queue's worth. For the
-// same reason group-go's B/op counts, beside the task's own 96 bytes, the
+// same reason group-go's B/op counts, beside the task's own 80 bytes, the
 // resizing of the queue's ring as the tasks held beyond its size come and go.
 type benchKey struct{}
 

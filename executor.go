@@ -50,9 +50,9 @@ type task interface {
 	pending() bool
 	// running reports whether the task has started and not completed.
 	running() bool
-	// queued returns the task's position in its pool's queue, plus one,
-	// or 0 while it is not in it; guarded by the queue's mu.
-	queued() *uint64
+	// queued returns the index of the task's slot in its pool's queue,
+	// plus one, or 0 while it is not in it; guarded by the queue's mu.
+	queued() *uint32
 	// context returns the context the task runs with.
 	context() *taskContext
 	// group returns the group the task belongs to, or nil.
@@ -79,9 +79,12 @@ type taskContext struct {
 	// w is the worker that runs the task, set as it starts, before the
 	// task's function can hand the context to anyone.
 	w *worker
-	// returned is set once the task has returned: its context then lets
-	// no one help (see help.go), and is no longer the pool's own.
-	returned atomic.Bool
+	// state is the task's State, or one of the internal states completing
+	// and finishing. It lives here rather than in the future, so that
+	// the context knows when its task has returned (see hasReturned), at
+	// no cost in size: an initializer's context holds Running, then
+	// finishing.
+	state atomic.Uint32
 	// served says the task runs on its worker's own goroutine, rather
 	// than in the place of a task that waits for it: WorkerIndex reports
 	// the worker's index for it. Written by that goroutine before the
@@ -93,6 +96,8 @@ type taskContext struct {
 	// group is the group the task belongs to, or nil. The context
 	// answers for it as the group's own context does (see groupKey): a
 	// task's context ends with its group's, however it was submitted.
+	// The task's own methods read it here too: a task has no other field
+	// for its group.
 	group *Group
 }
 
@@ -145,14 +150,30 @@ func newTaskContext(ctx context.Context, g *Group) taskContext {
 
 // taskContextOf returns a new context for an initializer on w.
 func taskContextOf(ctx context.Context, w *worker) *taskContext {
-	return &taskContext{Context: ctx, w: w}
+	c := &taskContext{Context: ctx, w: w}
+	c.state.Store(uint32(Running))
+	return c
+}
+
+// hasReturned reports whether the task whose context is c has returned, and
+// so completed or is completing with its outcome. Its context then lets no
+// one help (see help.go), and is no longer the pool's own.
+func (c *taskContext) hasReturned() bool {
+	s := State(c.state.Load())
+	return s == finishing || s == Finished || s == Cancelled
+}
+
+// markReturned records that the task whose context is c has returned, if
+// it is running: one that is complete has returned already.
+func (c *taskContext) markReturned() {
+	c.state.CompareAndSwap(uint32(Running), uint32(finishing))
 }
 
 // taskIn returns the context of the running task (or initializer) whose
 // context is ctx or an ancestor of ctx, and the worker that runs it; or nil
 // and nil.
 func taskIn(ctx context.Context) (*taskContext, *worker) {
-	if c, _ := ctx.Value(workerKey{}).(*taskContext); c != nil && c.w != nil && !c.returned.Load() {
+	if c, _ := ctx.Value(workerKey{}).(*taskContext); c != nil && c.w != nil && !c.hasReturned() {
 		return c, c.w
 	}
 	return nil, nil

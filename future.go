@@ -27,6 +27,10 @@ const (
 	// completing is internal: a pending future is being completed without
 	// running. Seen from outside it is still Pending.
 	completing
+	// finishing is internal: the task has returned, and its future is
+	// yet to complete with the outcome. Seen from outside it is still
+	// Running.
+	finishing
 )
 
 var stateNames = [...]string{"pending", "running", "cancelled", "finished"}
@@ -51,28 +55,30 @@ func (s State) String() string {
 // returns [Finished], Cancel returns false, and OnDone calls fn at once with
 // the nil future. [AsCompleted] and [Wait] leave nil futures out.
 type Future[T any] struct {
-	state atomic.Uint32 // a State
-
 	// flags holds watched, set under mu by the first Done, OnDone or
 	// blocking wait (completion takes mu only if it is set: see finish),
 	// and armed, set under mu when wg is made 1 until completion, for
 	// block. Only mu's holder reads armed.
 	flags atomic.Uint32
 	mu    sync.Mutex // guards the setting of flags, wg's arming, done and watch
+	slot  uint32     // see task.queued
 
 	p    *Pool     // the pool; of an invalid submission, only for its handler (see newFuture)
-	g    *Group    // the group the task belongs to, or nil; set before submission
 	body caller[T] // the task; nil once complete
-	pos  uint64    // see task.queued
 
-	// val and err are written once, before state becomes Cancelled or
-	// Finished; the atomic store orders them before any read.
+	// val and err are written once, before the state (ctx.state) becomes
+	// Cancelled or Finished; the atomic store orders them before any
+	// read.
 	val T
 	err error
 
-	wg    sync.WaitGroup // lets block wait without allocating
-	done  chan struct{}  // made by the first Done before completion
-	watch *watch[T]      // made by the first OnDone or notify before completion
+	// wg lets block wait without allocating. Not a Mutex passed from
+	// waiter to waiter, which would take 8 bytes fewer: a goroutine
+	// blocked in Mutex.Lock does not count as durably blocked in a
+	// testing/synctest bubble, so the bubble's clock would stop.
+	wg    sync.WaitGroup
+	done  chan struct{} // made by the first Done before completion
+	watch *watch[T]     // made by the first OnDone or notify before completion
 
 	ctx taskContext
 }
@@ -173,10 +179,10 @@ func TrySubmit[T any](ctx context.Context, ex Executor, fn func(context.Context)
 	}
 	if err := f.p.trySubmit(ctx, f); err != nil {
 		f.p.rejected.Add(1)
-		if f.g != nil {
+		if g := f.ctx.group; g != nil {
 			// The caller has the error: the group need not.
 			f.releaseContext()
-			f.g.release()
+			g.release()
 		}
 		return nil, err
 	}
@@ -201,7 +207,7 @@ func newFuture[T any](ctx context.Context, ex Executor, fn func(context.Context)
 		tctx, m := g.taskContext(ctx)
 		// One composite literal, which the compiler can store into the
 		// new object without write barriers.
-		f := &Future[T]{p: p, g: g, body: funcCaller[T](fn), ctx: newTaskContext(tctx, g)}
+		f := &Future[T]{p: p, body: funcCaller[T](fn), ctx: newTaskContext(tctx, g)}
 		if m != nil {
 			f.flags.Store(merged)
 		}
@@ -346,11 +352,14 @@ func (f *Future[T]) State() State {
 	if f == nil {
 		return Finished
 	}
-	s := State(f.state.Load())
-	if s == completing {
+	switch s := State(f.ctx.state.Load()); s {
+	case completing:
 		return Pending
+	case finishing:
+		return Running
+	default:
+		return s
 	}
-	return s
 }
 
 // Cancel cancels a pending future: it becomes [Cancelled] at once (Done is
@@ -366,11 +375,11 @@ func (f *Future[T]) Cancel() bool {
 	if f.drop(Cancelled, ErrCancelled, true) {
 		return true
 	}
-	if State(f.state.Load()) == completing {
+	if State(f.ctx.state.Load()) == completing {
 		// Another goroutine is completing it without running it.
 		f.block()
 	}
-	return State(f.state.Load()) == Cancelled
+	return State(f.ctx.state.Load()) == Cancelled
 }
 
 // OnDone arranges for fn to be called with f once f is complete. Callbacks
@@ -459,25 +468,25 @@ func (f *Future[T]) unnotify(ch chan<- *Future[T]) {
 }
 
 func (f *Future[T]) complete() bool {
-	s := State(f.state.Load())
+	s := State(f.ctx.state.Load())
 	return s == Cancelled || s == Finished
 }
 
-func (f *Future[T]) pending() bool { return State(f.state.Load()) == Pending }
+func (f *Future[T]) pending() bool { return State(f.ctx.state.Load()) == Pending }
 
-func (f *Future[T]) running() bool { return State(f.state.Load()) == Running }
+func (f *Future[T]) running() bool { return f.State() == Running }
 
-func (f *Future[T]) queued() *uint64 { return &f.pos }
+func (f *Future[T]) queued() *uint32 { return &f.slot }
 
 func (f *Future[T]) context() *taskContext { return &f.ctx }
 
-func (f *Future[T]) group() *Group { return f.g }
+func (f *Future[T]) group() *Group { return f.ctx.group }
 
 func (f *Future[T]) owner() owner {
-	if f.g == nil {
+	if f.ctx.group == nil {
 		return nil // not a nil *Group in an owner
 	}
-	return f.g
+	return f.ctx.group
 }
 
 // start runs the task on w, unless it has completed or been claimed by
@@ -488,11 +497,11 @@ func (f *Future[T]) start(w *worker) bool {
 		f.abort(Cancelled, cancelledBy(context.Cause(f.ctx.Context)))
 		return false
 	}
-	if cause := f.g.stopped(); cause != nil {
+	if cause := f.ctx.group.stopped(); cause != nil {
 		f.abort(Cancelled, cancelledBy(cause))
 		return false
 	}
-	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
+	if !f.ctx.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
 		return false
 	}
 	f.ctx.w = w
@@ -538,7 +547,7 @@ func (f *Future[T]) abort(s State, err error) bool {
 // Cancel needs that: every other caller has f in hand, out of the queue, and
 // spares the queue's lock.
 func (f *Future[T]) drop(s State, err error, queued bool) bool {
-	if !f.state.CompareAndSwap(uint32(Pending), uint32(completing)) {
+	if !f.ctx.state.CompareAndSwap(uint32(Pending), uint32(completing)) {
 		return false
 	}
 	if f.p != nil {
@@ -568,12 +577,12 @@ func (f *Future[T]) finishOn(s State, on *worker) {
 	f.body = nil // let the task's closure go
 	// The task's context ends before anyone sees the task complete.
 	f.releaseContext()
-	f.state.Store(uint32(s))
-	if f.g != nil {
+	f.ctx.state.Store(uint32(s))
+	if g := f.ctx.group; g != nil {
 		// Count f out of its group last, once its Done channel is closed
 		// and its callbacks have run, even if one calls runtime.Goexit:
 		// the group's Wait returns only then.
-		defer f.g.taskDone(f.err, s, f.flags.Load()&quiet != 0, f.g.lim != nil && f.setSlotted(false), on)
+		defer g.taskDone(f.err, s, f.flags.Load()&quiet != 0, g.lim != nil && f.setSlotted(false), on)
 	}
 
 	// Those who wait set watched, then read the state; finish stores the

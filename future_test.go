@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -729,4 +730,88 @@ func TestZeroValueWithNilErrorIsASuccess(t *testing.T) {
 	assert.Equal(t, Finished, f.State())
 	require.NoError(t, p.Shutdown(context.Background()))
 	assert.Equal(t, uint64(1), p.Stats().Succeeded)
+}
+
+// TestBlockingWaitersAllWake has many goroutines wait, with a context that
+// never ends, for one future that completes as they arrive: before, during
+// and after the first of them blocks. Each must return with its result.
+// Result then waits on the future's gate, which each waiter passes on to
+// the next.
+func TestBlockingWaitersAllWake(t *testing.T) {
+	p := newPool(t, WithWorkers(2))
+	const waiters = 16
+	for round := range 500 {
+		gate := make(chan struct{})
+		f := Submit(context.Background(), p, func(context.Context) (int, error) {
+			<-gate
+			return round, nil
+		})
+		var wg sync.WaitGroup
+		wait := func() {
+			wg.Go(func() {
+				v, err := f.Result(context.Background())
+				assert.NoError(t, err)
+				assert.Equal(t, round, v)
+			})
+		}
+		early := round % waiters
+		for range early {
+			wait()
+		}
+		if early > 0 {
+			// The first has armed the gate: it blocks, or is about to.
+			for f.flags.Load()&armed == 0 {
+				runtime.Gosched()
+			}
+		}
+		close(gate)
+		for range waiters - early {
+			wait()
+		}
+		wg.Wait()
+	}
+}
+
+// TestResultBlocksDurablyInABubble checks that a goroutine blocked in Result
+// with a context that never ends lets a testing/synctest bubble's clock
+// advance: the task it waits for sleeps, and only the fake clock can wake it.
+func TestResultBlocksDurablyInABubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newPool(t, WithWorkers(1))
+		f := Submit(context.Background(), p, func(context.Context) (int, error) {
+			time.Sleep(time.Hour)
+			return 1, nil
+		})
+		v, err := f.Result(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, 1, v)
+	})
+}
+
+// TestFutureBetweenReturnAndCompletion checks a future in the moment between
+// its task's return and its completion, held open here by holding the
+// queue's lock, which the worker takes for its next task before it
+// completes the future: the future is still Running and not done, and the
+// task's context, its task having returned, is no longer the pool's own.
+func TestFutureBetweenReturnAndCompletion(t *testing.T) {
+	p := newPool(t, WithWorkers(1))
+	returning := make(chan context.Context)
+	f := Submit(context.Background(), p, func(ctx context.Context) (int, error) {
+		p.queue.mu.Lock() // unlocked by the test
+		returning <- ctx
+		return 1, nil
+	})
+	ctx := <-returning
+	for State(f.ctx.state.Load()) != finishing {
+		runtime.Gosched()
+	}
+	assert.Equal(t, Running, f.State())
+	assert.False(t, isDone(f))
+	_, ok := WorkerIndex(ctx)
+	assert.False(t, ok, "WorkerIndex of a task that has returned")
+	p.queue.mu.Unlock()
+	v, err := f.Result(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, v)
+	assert.Equal(t, Finished, f.State())
 }

@@ -386,7 +386,7 @@ func (g *Group) newTask(fn func(ctx context.Context) error, try bool) *goTask {
 		g.release()
 		return nil
 	}
-	t := &goTask{g: g, fn: fn, ctx: taskContext{Context: &g.ctx, group: g}}
+	t := &goTask{fn: fn, ctx: taskContext{Context: &g.ctx, group: g}}
 	g.p.submitted.Add(1)
 	traceSubmit(&g.ctx, g.p)
 	if cause := g.stopped(); cause != nil {
@@ -759,21 +759,22 @@ func (g *Group) resultLocked() error {
 // A goTask is a task of [Group.Go]: a function and its outcome, with no
 // future.
 type goTask struct {
-	g       *Group
 	fn      func(context.Context) error // nil once complete
-	state   atomic.Uint32               // a State, as a future's
 	slotted bool                        // see task.setSlotted; written by whoever has the task out of the queue
-	pos     uint64                      // see task.queued
+	slot    uint32                      // see task.queued
 	err     error                       // written before the task completes
-	ctx     taskContext
+	ctx     taskContext                 // with the task's state and group
 }
 
-func (t *goTask) pending() bool         { return State(t.state.Load()) == Pending }
-func (t *goTask) running() bool         { return State(t.state.Load()) == Running }
-func (t *goTask) queued() *uint64       { return &t.pos }
+func (t *goTask) pending() bool { return State(t.ctx.state.Load()) == Pending }
+func (t *goTask) running() bool {
+	s := State(t.ctx.state.Load())
+	return s == Running || s == finishing
+}
+func (t *goTask) queued() *uint32       { return &t.slot }
 func (t *goTask) context() *taskContext { return &t.ctx }
-func (t *goTask) group() *Group         { return t.g }
-func (t *goTask) owner() owner          { return t.g }
+func (t *goTask) group() *Group         { return t.ctx.group }
+func (t *goTask) owner() owner          { return t.ctx.group }
 func (t *goTask) setSlotted(on bool) bool {
 	was := t.slotted
 	t.slotted = on
@@ -782,11 +783,11 @@ func (t *goTask) setSlotted(on bool) bool {
 
 // start runs the task on w, as Future.start does.
 func (t *goTask) start(w *worker) bool {
-	if cause := t.g.stopped(); cause != nil {
+	if cause := t.ctx.group.stopped(); cause != nil {
 		t.abort(Cancelled, cancelledBy(cause))
 		return false
 	}
-	if !t.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
+	if !t.ctx.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
 		return false
 	}
 	t.ctx.w = w
@@ -818,13 +819,13 @@ func (t *goTask) start(w *worker) bool {
 func (t *goTask) publish(w *worker) { t.complete(Finished, w) }
 
 func (t *goTask) abort(s State, err error) bool {
-	if !t.state.CompareAndSwap(uint32(Pending), uint32(completing)) {
+	if !t.ctx.state.CompareAndSwap(uint32(Pending), uint32(completing)) {
 		return false
 	}
-	if s == Cancelled {
-		t.g.p.cancelled.Add(1)
+	if p := t.ctx.group.p; s == Cancelled {
+		p.cancelled.Add(1)
 	} else {
-		t.g.p.rejected.Add(1)
+		p.rejected.Add(1)
 	}
 	t.err = err
 	t.complete(s, nil)
@@ -833,6 +834,7 @@ func (t *goTask) abort(s State, err error) bool {
 
 func (t *goTask) complete(s State, w *worker) {
 	t.fn = nil
-	t.state.Store(uint32(s))
-	t.g.taskDone(t.err, s, false, t.g.lim != nil && t.setSlotted(false), w)
+	t.ctx.state.Store(uint32(s))
+	g := t.ctx.group
+	g.taskDone(t.err, s, false, g.lim != nil && t.setSlotted(false), w)
 }

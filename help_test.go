@@ -3,6 +3,7 @@ package futures
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -285,6 +286,42 @@ func TestReturnedTaskContextLendsNothing(t *testing.T) {
 	}()
 	// The only worker is held: the task waits in the queue, whoever
 	// waits for it.
+	for p.Stats().Queued == 0 && !isDone(f) {
+		time.Sleep(time.Millisecond)
+	}
+	assert.Equal(t, Pending, f.State())
+	assert.Zero(t, runs.Load())
+	release()
+	require.NoError(t, <-waited)
+	require.NoError(t, p.Close())
+	assert.Equal(t, int32(1), runs.Load())
+}
+
+// TestReturnedInitializerContextLendsNothing is
+// TestReturnedTaskContextLendsNothing for an initializer's context, which
+// has no future to complete: it is the pool's own only until the
+// initializer returns.
+func TestReturnedInitializerContextLendsNothing(t *testing.T) {
+	leftover := make(chan context.Context, 1)
+	p := newPool(t, WithWorkers(1), WithInitializer(func(ctx context.Context) error {
+		if i, ok := WorkerIndex(ctx); !ok || i != 0 {
+			return fmt.Errorf("WorkerIndex in the initializer: %d, %v", i, ok)
+		}
+		leftover <- ctx
+		return nil
+	}))
+	_, release := holdWorker(t, p)
+	ctx := <-leftover
+	_, ok := WorkerIndex(ctx)
+	assert.False(t, ok, "the context of an initializer that has returned")
+
+	var runs atomic.Int32
+	f := Submit(ctx, p, countRuns(&runs))
+	waited := make(chan error, 1)
+	go func() {
+		_, err := f.Result(ctx)
+		waited <- err
+	}()
 	for p.Stats().Queued == 0 && !isDone(f) {
 		time.Sleep(time.Millisecond)
 	}

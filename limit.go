@@ -215,7 +215,7 @@ func passOn(t task, ran bool) task {
 	if !ok || !ran || gt.err != nil || !gt.slotted {
 		return nil
 	}
-	g := gt.g
+	g := gt.ctx.group
 	if g.lim.waiting.Load() == 0 || g.halted() {
 		return nil
 	}

@@ -157,8 +157,14 @@ func (m *mapper[In, Out]) run(inputs iter.Seq[In], yield func(Out, error) bool) 
 
 // submit submits the task for in and reports whether the pool refused it.
 func (m *mapper[In, Out]) submit(in In) (refused bool) {
+	// The item belongs to the group only if the group takes it: a future
+	// of a group counts itself out of it as it completes.
+	g := m.g
+	if g != nil && !g.add() {
+		g = nil
+	}
 	it := &mapItem[In, Out]{
-		Future: Future[Out]{p: m.p, ctx: newTaskContext(m.tctx, m.g)},
+		Future: Future[Out]{p: m.p, ctx: newTaskContext(m.tctx, g)},
 		in:     in,
 		fn:     m.fn,
 	}
@@ -168,13 +174,12 @@ func (m *mapper[In, Out]) submit(in In) (refused bool) {
 		m.merged.refs.Add(1)
 		f.flags.Store(merged)
 	}
-	if m.g != nil && !m.g.add() {
+	if m.g != nil && g == nil {
 		// The group is closed: this is its refusal.
 		f.err = errGroupDone
 		f.finish(Finished)
 		refused = true
 	} else {
-		f.g = m.g
 		refused = m.p.submit(m.ctx, f)
 	}
 	if m.count == len(m.ring) {

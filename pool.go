@@ -28,7 +28,7 @@ import (
 // Its queue, likewise, holds tasks only while no worker is free for them, and
 // costs memory for the tasks in it, not for its size.
 //
-// Each submission costs one allocation, its Future (160 bytes for a result
+// Each submission costs one allocation, its Future (144 bytes for a result
 // of one word). The numbers of bench_test.go and benchmarks/, on a 2-core
 // machine: a pool runs trivial tasks at about 260 to 330 ns each, about five
 // times a bare channel send and receive; waiting for each result as well costs

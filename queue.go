@@ -492,12 +492,16 @@ func (q *queue) link(t task, stamp int64) {
 			q.resize(max(8, 2*len(q.ring)))
 		}
 	}
-	q.ring[q.tail&uint64(len(q.ring)-1)] = t
+	i := q.tail & uint64(len(q.ring)-1)
+	q.ring[i] = t
 	if q.timing {
-		q.stamps[q.tail&uint64(len(q.ring)-1)] = stamp
+		q.stamps[i] = stamp
 	}
 	q.tail++
-	*t.queued() = q.tail // its position, plus one
+	// A slot's index plus one fits in a task's uint32: the ring would
+	// need more than 1<<31 tasks in it, 160 GiB of them at least, to
+	// outgrow that.
+	*t.queued() = uint32(i) + 1
 	q.n++
 }
 
@@ -537,7 +541,7 @@ func (q *queue) resize(n int) {
 				stamps[i] = q.stamps[pos&uint64(len(q.ring)-1)]
 			}
 			i++
-			*t.queued() = i
+			*t.queued() = uint32(i)
 		}
 	}
 	q.ring, q.stamps, q.head, q.tail = ring, stamps, 0, i
@@ -551,12 +555,12 @@ func (q *queue) resize(n int) {
 func (q *queue) remove(t task) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	pos := t.queued()
-	if *pos == 0 {
+	slot := t.queued()
+	if *slot == 0 {
 		return false
 	}
-	q.ring[(*pos-1)&uint64(len(q.ring)-1)] = nil
-	*pos = 0
+	q.ring[*slot-1] = nil
+	*slot = 0
 	q.left()
 	return true
 }

@@ -26,7 +26,7 @@ const stuck = 10 * time.Second
 type numbered struct {
 	n    int
 	done bool // started or aborted; guarded by the test
-	pos  uint64
+	slot uint32
 	o    *testOwner
 }
 
@@ -56,7 +56,7 @@ func (t *numbered) abort(State, error) bool {
 }
 func (t *numbered) pending() bool        { return !t.done }
 func (t *numbered) running() bool        { return false }
-func (t *numbered) queued() *uint64      { return &t.pos }
+func (t *numbered) queued() *uint32      { return &t.slot }
 func (t *numbered) group() *Group        { return nil }
 func (t *numbered) setSlotted(bool) bool { return false }
 func (t *numbered) owner() owner {
@@ -171,7 +171,7 @@ func TestQueueRemoveFreesRoom(t *testing.T) {
 	require.Equal(t, full, q.tryPush(&numbered{}))
 	require.True(t, q.remove(a))
 	assert.False(t, q.remove(a), "removed twice")
-	assert.Zero(t, a.pos, "a removed task's position")
+	assert.Zero(t, a.slot, "a removed task's slot")
 	n := q.queued()
 	assert.Equal(t, 1, n)
 	assert.Equal(t, pushed, q.tryPush(&numbered{n: 3}))

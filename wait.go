@@ -110,7 +110,7 @@ func met[T any](fs []*Future[T], until Condition) bool {
 // ends reports whether the completion of f meets the condition until by
 // itself.
 func ends[T any](until Condition, f *Future[T]) bool {
-	failed := State(f.state.Load()) == Finished && f.err != nil
+	failed := State(f.ctx.state.Load()) == Finished && f.err != nil
 	return until == FirstCompleted || until == FirstError && failed
 }
 

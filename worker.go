@@ -221,10 +221,12 @@ func (c *taskContext) lend(to *taskContext) bool {
 	if !c.lent.CompareAndSwap(nil, to) {
 		return false
 	}
-	// release sets returned, then reads lent; this swapped lent, then
-	// reads returned. Both are sequentially consistent, so if this reads
-	// false, release will see the place lent and wait for it.
-	if c.returned.Load() {
+	// release marks the task returned (or finds it complete, as one
+	// that called runtime.Goexit in a lent place is before its release),
+	// then reads lent; this swapped lent, then reads the state. All are
+	// sequentially consistent, so if this finds the task not returned,
+	// release will see the place lent and wait for it.
+	if c.hasReturned() {
 		c.w.giveBack(to, c)
 		return false
 	}
@@ -239,7 +241,7 @@ func (c *taskContext) lend(to *taskContext) bool {
 // waiter gave up, release publishes t first, so that those who wait for t
 // need not wait for that one, and then waits for the place to come back.
 func (w *worker) release(c, prev *taskContext, t task, ran bool) (publish bool) {
-	c.returned.Store(true)
+	c.markReturned()
 	if c.lent.Load() == nil {
 		w.giveBack(c, prev)
 		return ran

@@ -309,7 +309,7 @@ func implNamed(name string) poolImpl {
 // than on the pool. It runs batches of 1000 tiny tasks, each a closure of
 // its own, from one producer on 2 workers: with futures' Submit, with a
 // group's Go, with pond's Go, and with pond's Go carrying a record per task
-// of 96 bytes (the size of a group's task) or 160 (a future's), the
+// of 80 bytes (the size of a group's task) or 144 (a future's), the
 // allocation that futures' API needs, which the worker writes as a task's
 // completion does: a value and a pointer. Each runs in a heap as the
 // benchmark leaves it, a few MiB live, so that a collection comes every few
@@ -320,13 +320,13 @@ func implNamed(name string) poolImpl {
 // own.
 func BenchmarkHeap(b *testing.B) {
 	const workers, batch = 2, 1000
-	type record96 struct {
-		p [7]*uint64
+	type record80 struct {
+		p [5]*uint64
 		x [5]uint64
 	}
-	type record160 struct {
-		p [11]*uint64
-		x [9]uint64
+	type record144 struct {
+		p [10]*uint64
+		x [8]uint64
 	}
 	pondRecord := func(task func(x uint64, wg *sync.WaitGroup) func()) func(int) (runner, error) {
 		return func(workers int) (runner, error) {
@@ -337,12 +337,12 @@ func BenchmarkHeap(b *testing.B) {
 		implNamed("futures"),
 		implNamed("futures-group"),
 		implNamed("pond"),
-		{name: "pond+record96", open: pondRecord(func(x uint64, wg *sync.WaitGroup) func() {
-			r := new(record96)
+		{name: "pond+record80", open: pondRecord(func(x uint64, wg *sync.WaitGroup) func() {
+			r := new(record80)
 			return func() { r.x[0] = tiny(x); r.p[0] = &r.x[0]; consume(*r.p[0]); wg.Done() }
 		})},
-		{name: "pond+record160", open: pondRecord(func(x uint64, wg *sync.WaitGroup) func() {
-			r := new(record160)
+		{name: "pond+record144", open: pondRecord(func(x uint64, wg *sync.WaitGroup) func() {
+			r := new(record144)
 			return func() { r.x[0] = tiny(x); r.p[0] = &r.x[0]; consume(*r.p[0]); wg.Done() }
 		})},
 	}
