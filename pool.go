@@ -30,11 +30,11 @@ import (
 //
 // Each submission costs one allocation, its Future (144 bytes for a result
 // of one word). The numbers of bench_test.go and benchmarks/, on a 2-core
-// machine: a pool runs trivial tasks at about 260 to 330 ns each, about five
+// machine: a pool runs trivial tasks at about 280 to 330 ns each, about five
 // times a bare channel send and receive; waiting for each result as well costs
 // about three times what a bare channel pool that sends each result back
-// does; an item of [Map] costs about 350 ns; one Submit and Result at a time
-// take about 500 ns, 1.4 times a round trip over channels. They matter only
+// does; an item of [Map] costs about 350 to 380 ns; one Submit and Result at a
+// time take about 460 ns, 1.6 times a round trip over channels. They matter only
 // for tasks of a few microseconds or less.
 type Pool struct {
 	queue *queue
