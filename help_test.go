@@ -272,29 +272,8 @@ func TestReturnedTaskContextLendsNothing(t *testing.T) {
 		return 1, nil
 	}).Result(bg)
 	require.NoError(t, err)
-	ctx := <-leftover
-	_, ok := WorkerIndex(ctx)
-	assert.False(t, ok, "the context of a task that has returned")
-
 	_, release := holdWorker(t, p)
-	var runs atomic.Int32
-	f := Submit(ctx, p, countRuns(&runs))
-	waited := make(chan error, 1)
-	go func() {
-		_, err := f.Result(ctx)
-		waited <- err
-	}()
-	// The only worker is held: the task waits in the queue, whoever
-	// waits for it.
-	for p.Stats().Queued == 0 && !isDone(f) {
-		time.Sleep(time.Millisecond)
-	}
-	assert.Equal(t, Pending, f.State())
-	assert.Zero(t, runs.Load())
-	release()
-	require.NoError(t, <-waited)
-	require.NoError(t, p.Close())
-	assert.Equal(t, int32(1), runs.Load())
+	assertLendsNothing(t, p, <-leftover, release)
 }
 
 // TestReturnedInitializerContextLendsNothing is
@@ -311,9 +290,17 @@ func TestReturnedInitializerContextLendsNothing(t *testing.T) {
 		return nil
 	}))
 	_, release := holdWorker(t, p)
-	ctx := <-leftover
+	assertLendsNothing(t, p, <-leftover, release)
+}
+
+// assertLendsNothing checks that ctx, the context of a task or initializer
+// of p that has returned, reports no WorkerIndex, and that a task submitted
+// and waited for with it waits in the queue while p's only worker is held,
+// until release lets the worker run it.
+func assertLendsNothing(t *testing.T, p *Pool, ctx context.Context, release func()) {
+	t.Helper()
 	_, ok := WorkerIndex(ctx)
-	assert.False(t, ok, "the context of an initializer that has returned")
+	assert.False(t, ok, "WorkerIndex of a context whose task has returned")
 
 	var runs atomic.Int32
 	f := Submit(ctx, p, countRuns(&runs))
@@ -322,6 +309,8 @@ func TestReturnedInitializerContextLendsNothing(t *testing.T) {
 		_, err := f.Result(ctx)
 		waited <- err
 	}()
+	// The only worker is held: the task waits in the queue, whoever
+	// waits for it.
 	for p.Stats().Queued == 0 && !isDone(f) {
 		time.Sleep(time.Millisecond)
 	}
