@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -382,4 +383,43 @@ func TestSubmitFromATaskIsBoundedByTheDeadline(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 1, v)
 	})
+}
+
+// TestLendRacingRelease forces the order of lend and release that their
+// pairing exists for: lend takes the place, then the task returns and
+// release looks at the place before lend looks at the task. Release must
+// see the place lent and wait; lend must see the task returned, refuse, and
+// give the place back, which lets release go on.
+func TestLendRacingRelease(t *testing.T) {
+	w := &worker{}
+	c := &taskContext{Context: context.Background(), w: w}
+	c.state.Store(uint32(Running))
+	to := &taskContext{Context: context.Background()}
+
+	released := make(chan bool, 1)
+	testHookLend = func() {
+		go func() { released <- w.release(c, nil, nil, false) }()
+		// Until release waits for the place, having seen it lent.
+		for w.placeWaiters.Load() == 0 {
+			select {
+			case r := <-released:
+				t.Error("release returned while the place was lent")
+				released <- r
+				return
+			default:
+				runtime.Gosched()
+			}
+		}
+	}
+	defer func() { testHookLend = nil }()
+
+	if !assert.False(t, c.lend(to), "lend to a task that has returned") {
+		// Give the place back, as the lent task would, so that release
+		// ends.
+		c.lent.CompareAndSwap(to, nil)
+		w.notifyFreed()
+	}
+	assert.False(t, <-released, "release of a task that did not run")
+	assert.Nil(t, c.lent.Load(), "the place after both")
+	assert.True(t, c.hasReturned())
 }

@@ -215,11 +215,18 @@ func (w *worker) goexit(c *taskContext) {
 	w.then, w.idle = w.pool.queue.next(w)
 }
 
+// testHookLend, if not nil, runs in lend between its swap of lent and its
+// reading of the state.
+var testHookLend func()
+
 // lend gives c's place to the task whose context is to, and reports whether
 // it did: false if the place is not free, or if c's task has returned.
 func (c *taskContext) lend(to *taskContext) bool {
 	if !c.lent.CompareAndSwap(nil, to) {
 		return false
+	}
+	if testHookLend != nil {
+		testHookLend()
 	}
 	// release marks the task returned (or finds it complete, as one
 	// that called runtime.Goexit in a lent place is before its release),
