@@ -155,12 +155,20 @@ func taskContextOf(ctx context.Context, w *worker) *taskContext {
 	return c
 }
 
-// hasReturned reports whether the task whose context is c has returned, and
-// so completed or is completing with its outcome. Its context then lets no
-// one help (see help.go), and is no longer the pool's own.
+// hasReturned reports whether the task whose context is c has returned or is
+// complete. Its context then lets no one help (see help.go), and is no longer
+// the pool's own. (A task complete without running never had its context to
+// hand to anyone.)
 func (c *taskContext) hasReturned() bool {
 	s := State(c.state.Load())
 	return s == finishing || s == Finished || s == Cancelled
+}
+
+// running reports whether the task whose context is c has started and is not
+// complete, whether or not it has returned.
+func (c *taskContext) running() bool {
+	s := State(c.state.Load())
+	return s == Running || s == finishing
 }
 
 // markReturned records that the task whose context is c has returned, if

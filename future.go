@@ -474,7 +474,7 @@ func (f *Future[T]) complete() bool {
 
 func (f *Future[T]) pending() bool { return State(f.ctx.state.Load()) == Pending }
 
-func (f *Future[T]) running() bool { return f.State() == Running }
+func (f *Future[T]) running() bool { return f.ctx.running() }
 
 func (f *Future[T]) queued() *uint32 { return &f.slot }
 

@@ -766,11 +766,8 @@ type goTask struct {
 	ctx     taskContext                 // with the task's state and group
 }
 
-func (t *goTask) pending() bool { return State(t.ctx.state.Load()) == Pending }
-func (t *goTask) running() bool {
-	s := State(t.ctx.state.Load())
-	return s == Running || s == finishing
-}
+func (t *goTask) pending() bool         { return State(t.ctx.state.Load()) == Pending }
+func (t *goTask) running() bool         { return t.ctx.running() }
 func (t *goTask) queued() *uint32       { return &t.slot }
 func (t *goTask) context() *taskContext { return &t.ctx }
 func (t *goTask) group() *Group         { return t.ctx.group }
