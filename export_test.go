@@ -16,8 +16,8 @@ var (
 
 type Payload = payload
 
-// SetTestHookStats makes fn run in every Stats of t, between its reading of
-// the pool's own counts and its workers'.
+// SetTestHookStats makes fn run in every Stats of t, before it reads any
+// count.
 func SetTestHookStats(t testing.TB, fn func()) {
 	testHookStats = fn
 	t.Cleanup(func() { testHookStats = nil })

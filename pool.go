@@ -319,8 +319,7 @@ func (p *Pool) breakWith(err error) {
 	p.drain()
 }
 
-// testHookStats, if not nil, runs in Stats before it reads the workers'
-// counts.
+// testHookStats, if not nil, runs in Stats before it reads any count.
 var testHookStats func()
 
 // testHookBroken, if not nil, runs in breakWith between breaking the pool and
@@ -568,18 +567,14 @@ func (p *Pool) Stats() Stats {
 		return Stats{}
 	}
 	var s Stats
-	// A worker counts a task in QueueWait as it takes it, in Succeeded,
-	// Failed or Panicked as it asks for its next task, and in RunTime after
-	// that. Read in the opposite order, a snapshot has no more tasks in
-	// RunTime than returned, nor than in QueueWait.
-	timed := p.queue.timed(&s)
-	for _, w := range timed {
-		w.timing.run.addTo(&s.RunTime)
-	}
 	if testHookStats != nil {
 		testHookStats()
 	}
-	p.queue.stats(&s)
+	// A worker counts a task in QueueWait as it takes it, and in
+	// Succeeded, Failed or Panicked and in RunTime, under the queue's
+	// lock, as it asks for its next task: a snapshot has no more tasks in
+	// RunTime than returned, nor than in QueueWait (see queue.stats).
+	timed := p.queue.stats(&s)
 	for _, w := range timed {
 		w.timing.wait.addTo(&s.QueueWait)
 	}

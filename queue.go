@@ -660,36 +660,32 @@ func (q *queue) exit() (last bool) {
 	return q.closed && q.live == 0
 }
 
-// timed adds the timing of the retired workers to s, and returns the workers
-// started and not retired, for the caller to add theirs. Without timing, it
-// does nothing.
-func (q *queue) timed(s *Stats) []*worker {
-	if !q.timing {
-		return nil
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.retiredTiming.report(s)
-	workers := make([]*worker, 0, q.started)
-	for _, w := range q.workers {
-		if w != nil {
-			workers = append(workers, w)
-		}
-	}
-	return workers
-}
-
 // stats sets in s what the queue knows: the worker goroutines not yet
-// exited, the tasks in the list, the workers busy, and the outcomes of the
-// tasks the workers ran, retired or not.
-func (q *queue) stats(s *Stats) {
+// exited, the tasks in the list, the workers busy, the outcomes of the tasks
+// the workers ran, retired or not, and with timing the timing of the retired
+// workers and the run times of the others. A worker records its tasks' run
+// times and outcomes under mu, so they agree here. It returns the workers
+// not retired that have timing, for the caller to add their times in the
+// queue without holding mu: a worker records that time without mu too, but
+// after it took the task under mu and before it records the task's outcome
+// under mu again, so every task with an outcome here has its time in the
+// queue counted by then.
+func (q *queue) stats(s *Stats) (timed []*worker) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	s.Workers, s.Queued = q.live, q.n
 	q.retired.addTo(s)
+	if q.timing {
+		q.retiredTiming.report(s)
+		timed = make([]*worker, 0, q.started)
+	}
 	for _, w := range q.workers {
 		if w == nil {
 			continue
+		}
+		if w.timing != nil {
+			w.timing.run.addTo(&s.RunTime)
+			timed = append(timed, w)
 		}
 		w.tally.addTo(s)
 		lent, running := w.lent.load()
@@ -698,6 +694,7 @@ func (q *queue) stats(s *Stats) {
 			s.Busy++
 		}
 	}
+	return timed
 }
 
 // retireLocked adds the counts and timing of w, retired, to the queue's. The
